@@ -1,0 +1,32 @@
+# `make demo` and `make test` create or reuse .venv themselves; nothing else is needed first.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+DEMO_DIR := demo-data
+
+.PHONY: install demo test lint clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/nextbest sample-data $(DEMO_DIR) --accounts 500 --seed 7
+	$(BIN)/nextbest score $(DEMO_DIR) --out $(DEMO_DIR)/ranked.csv --limit 10
+	$(BIN)/nextbest top --tier A --limit 5
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(DEMO_DIR) .nextbest .pytest_cache

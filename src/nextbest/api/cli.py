@@ -1,0 +1,487 @@
+"""The `nextbest` command line."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from nextbest.scoring.config import defaults_text, load_config
+from nextbest.scoring.errors import ConfigError, InputError, NextbestError, StoreError
+
+app = typer.Typer(
+    help=(
+        "Rank B2B accounts and leads by how likely they are to buy now, and explain every score.\n\n"
+        "Start with `nextbest sample-data demo-data` and `nextbest score demo-data`, then "
+        "`nextbest top` and `nextbest explain ACCOUNT_ID`."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+config_app = typer.Typer(help="Show and check the scoring configuration.", no_args_is_help=True)
+app.add_typer(config_app, name="config")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+if not out.is_terminal:
+    # Piped output is read by people in logs and CI, so tables keep one line per row.
+    out.width = 200
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="NEXTBEST_DB",
+        help="SQLAlchemy URL of the run store. Default: sqlite:///.nextbest/nextbest.db",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
+RunOption = Annotated[
+    str | None, typer.Option("--run", help="Read this run id instead of the latest run.")
+]
+
+
+def fail(error: NextbestError) -> NoReturn:
+    """Print an error without a traceback and exit: 2 for bad input or config, 1 otherwise."""
+    if isinstance(error, InputError) and len(error.problems) > 1:
+        err.print(f"[red]error:[/red] {len(error.problems)} problems in the input:", markup=True)
+        for problem in error.problems:
+            err.print(f"  {problem}", markup=False)
+    else:
+        err.print("[red]error:[/red] ", end="", markup=True)
+        err.print(str(error), markup=False)
+    raise typer.Exit(2 if isinstance(error, InputError | ConfigError) else 1)
+
+
+def _parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise typer.BadParameter(
+            f"expected a date as YYYY-MM-DD, got {value!r}", param_hint=option
+        ) from None
+
+
+class _Steps:
+    """Show each step of a long job with a spinner and its elapsed time, on standard error."""
+
+    def __init__(self) -> None:
+        self.progress = Progress(
+            SpinnerColumn(finished_text="[green]✓[/green]"),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=not err.is_terminal,
+            disable=not err.is_terminal,
+        )
+        self.task: Any = None
+
+    def __enter__(self) -> _Steps:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.step(None)
+        self.progress.__exit__(*exc_info)
+
+    def step(self, description: str | None) -> None:
+        if self.task is not None:
+            self.progress.update(self.task, total=1, completed=1)
+        self.task = None if description is None else self.progress.add_task(description, total=None)
+
+
+def _tier_style(tier: str) -> str:
+    return {"A": "bold green", "B": "yellow", "C": "dim"}.get(tier, "")
+
+
+def _account_label(row: dict[str, Any]) -> str:
+    if str(row["name"]) == str(row["account_id"]):
+        return escape(str(row["name"]))
+    return f"{escape(str(row['name']))} [dim]({escape(str(row['account_id']))})[/dim]"
+
+
+def _accounts_table(rows: list[dict[str, Any]], title: str) -> Table:
+    table = Table(title=title, title_justify="left", expand=False)
+    for header, justify in (
+        ("#", "right"),
+        ("account", "left"),
+        ("score", "right"),
+        ("tier", "center"),
+        ("qualified", "center"),
+        ("fit", "right"),
+        ("int", "right"),
+        ("rel", "right"),
+        ("eng", "right"),
+        ("neg", "right"),
+        ("top reason", "left"),
+    ):
+        table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
+    for row in rows:
+        table.add_row(
+            str(row["rank"]),
+            _account_label(row),
+            f"{row['score']:.1f}",
+            f"[{_tier_style(row['tier'])}]{row['tier']}[/]",
+            "yes" if row["qualified"] else "[red]no[/red]",
+            f"{row['fit']:.0f}",
+            f"{row['intent']:.0f}",
+            f"{row['relationship']:.0f}",
+            f"{row['engagement']:.0f}",
+            f"{row['negative']:.0f}" if row["negative"] else "",
+            escape(row["reasons"][0]) if row["reasons"] else "",
+        )
+    return table
+
+
+def _report_lines(report: dict[str, Any]) -> list[str]:
+    lines = []
+    for name, table in report["tables"].items():
+        if not table["files"]:
+            continue
+        parts = [f"{table['rows_loaded']:,} of {table['rows_read']:,} rows loaded"]
+        if table["after_as_of"]:
+            parts.append(f"{table['after_as_of']:,} dated on or after as-of")
+        if table["unmatched"]:
+            parts.append(f"{table['unmatched']:,} unmatched")
+        rejected = sum(table["rejected"].values())
+        if rejected:
+            detail = ", ".join(f"{count:,} {why}" for why, count in table["rejected"].items())
+            parts.append(f"{rejected:,} rejected ({detail})")
+        if table["normalised"]:
+            detail = ", ".join(f"{count:,} {what}" for what, count in table["normalised"].items())
+            parts.append(f"normalised: {detail}")
+        lines.append(f"  {name}: " + "; ".join(parts))
+    lines.extend(f"  warning: {warning}" for warning in report["warnings"])
+    return lines
+
+
+def _json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=1, default=str, ensure_ascii=False) + "\n")
+
+
+@app.command()
+def score(
+    data_dir: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder of CSV or Parquet exports: accounts, contacts, activities, "
+            "intent, opportunities, or exports mapped in the config."
+        ),
+    ],
+    config: Annotated[
+        Path | None, typer.Option("--config", help="YAML file merged over the shipped defaults.")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="Score as of this date (YYYY-MM-DD), using only rows dated "
+            "before it. Default: today.",
+            show_default=False,
+        ),
+    ] = None,
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="Also write every account in rank order to a .csv, .parquet or .json file.",
+        ),
+    ] = None,
+    db: DbOption = None,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="Accounts shown in the table.")] = 15,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
+) -> None:
+    """Load a folder of exports, score and rank every account, and store the run.
+
+    Example: nextbest score exports/ --config mapping.yaml --as-of 2026-06-30 --out ranked.csv
+    """
+    from nextbest.scoring.export import export_format, write_accounts
+    from nextbest.scoring.runs import score_folder
+    from nextbest.scoring.store import RunStore
+
+    as_of_date = _parse_date(as_of, "--as-of")
+    try:
+        if out_path is not None:
+            export_format(out_path)
+        settings = load_config(config)
+        store = RunStore(db)
+        started = time.perf_counter()
+        with _Steps() as steps:
+            run = score_folder(data_dir, settings, as_of_date, progress=steps.step)
+            steps.step("Saving the run")
+            info = store.save(run)
+            if out_path is not None:
+                steps.step(f"Writing {out_path}")
+                write_accounts(run.accounts, out_path)
+        elapsed = time.perf_counter() - started
+    except NextbestError as error:
+        fail(error)
+
+    if as_json:
+        _json(info.to_dict())
+        return
+    tiers = run.accounts["tier"].value_counts()
+    qualified = int(run.accounts["qualified"].sum())
+    out.print(
+        f"Scored {len(run.accounts):,} accounts as of {run.as_of} in {elapsed:.1f}s, run {info.run_id}: "
+        f"tier A {tiers.get('A', 0):,}, B {tiers.get('B', 0):,}, C {tiers.get('C', 0):,}; "
+        f"{qualified:,} qualified."
+    )
+    top_rows = run.accounts.head(limit).to_dict("records")
+    if top_rows:
+        out.print(_accounts_table(top_rows, f"Top {len(top_rows)} accounts"))
+    out.print("Input report:")
+    for line in _report_lines(info.report):
+        out.print(line, markup=False)
+    if out_path is not None:
+        out.print(f"Wrote {len(run.accounts):,} accounts to {out_path}", markup=False)
+    out.print("Next: `nextbest explain ACCOUNT_ID` shows how a score was built.", markup=False)
+
+
+@app.command()
+def top(
+    tier: Annotated[
+        str | None, typer.Option("--tier", help="Only this tier: A, B or C.", case_sensitive=False)
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Number of accounts.")] = 20,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    run_id: RunOption = None,
+) -> None:
+    """List the top accounts of the latest scoring run."""
+    from nextbest.scoring.store import RunStore
+
+    if tier is not None and tier.upper() not in {"A", "B", "C"}:
+        raise typer.BadParameter(f"expected A, B or C, got {tier!r}", param_hint="--tier")
+    try:
+        store = RunStore(db)
+        info = store.run(run_id)
+        rows = store.accounts(info.run_id, tier=tier.upper() if tier else None, limit=limit)
+    except NextbestError as error:
+        fail(error)
+    if as_json:
+        _json([{key: value for key, value in row.items() if key != "signals"} for row in rows])
+        return
+    title = f"Top {len(rows)} {'tier ' + tier.upper() + ' ' if tier else ''}accounts, run {info.run_id} as of {info.as_of}"
+    out.print(_accounts_table(rows, title))
+
+
+@app.command()
+def explain(
+    account_id: Annotated[str, typer.Argument(help="The account_id to explain.")],
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    run_id: RunOption = None,
+) -> None:
+    """Show how an account's score was built: each component, its signals and their contributions."""
+    from nextbest.scoring.store import RunStore
+
+    try:
+        store = RunStore(db)
+        info = store.run(run_id)
+        rows = store.accounts(info.run_id, account_id=account_id)
+        if not rows:
+            raise StoreError(
+                f"account {account_id!r} not found in run {info.run_id}; "
+                "`nextbest top` lists the scored accounts"
+            )
+        leads = store.leads(info.run_id, account_id=account_id, limit=5)
+    except NextbestError as error:
+        fail(error)
+    account = rows[0] | {"run_id": info.run_id, "as_of": info.as_of.isoformat(), "top_leads": leads}
+    if as_json:
+        _json(account)
+        return
+
+    out.print(
+        f"[bold]{account['name']}[/bold] ({account['account_id']}): score {account['score']:.1f}, "
+        f"tier [{_tier_style(account['tier'])}]{account['tier']}[/], rank {account['rank']}, "
+        f"{'qualified' if account['qualified'] else 'not qualified: ' + account['disqualified_because']}"
+    )
+    out.print(f"Run {info.run_id} as of {info.as_of}", style="dim")
+    weights = info.report.get("weights") or info.config["composite"]["weights"]
+    for component in ("fit", "intent", "relationship", "engagement", "negative"):
+        signals = [signal for signal in account["signals"] if signal["component"] == component]
+        if component == "negative":
+            header = f"negative: -{account['negative']:.1f} points"
+        else:
+            header = f"{component}: {account[component]:.1f} / 100"
+            if component in weights:
+                header += f", weight {weights[component]:g} in the composite"
+        out.print(f"\n[bold]{header}[/bold]")
+        if not signals:
+            out.print("  no signals", style="dim")
+        for signal in signals:
+            out.print(f"  {signal['contribution']:+6.1f}  {signal['text']}", markup=False)
+    out.print("\n[bold]Reasons, by contribution to the score[/bold]")
+    for reason in account["reasons"]:
+        out.print(f"  - {reason}", markup=False)
+    if leads:
+        out.print("\n[bold]Top leads[/bold]")
+        for lead in leads:
+            out.print(
+                f"  {lead['lead_score']:5.1f}  {lead['lead_name'] or lead['contact_id']}"
+                f" — {lead['title'] or 'no title'} ({lead['persona'] or 'persona unknown'})",
+                markup=False,
+            )
+
+
+@app.command()
+def leads(
+    account_id: Annotated[
+        str | None, typer.Option("--account", help="Only leads of this account_id.")
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Number of leads.")] = 20,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+    run_id: RunOption = None,
+) -> None:
+    """List the best leads (contacts) of the latest run, by lead score."""
+    from nextbest.scoring.store import RunStore
+
+    try:
+        store = RunStore(db)
+        info = store.run(run_id)
+        rows = store.leads(info.run_id, account_id=account_id, limit=limit)
+    except NextbestError as error:
+        fail(error)
+    if as_json:
+        _json(rows)
+        return
+    table = Table(title=f"Top {len(rows)} leads, run {info.run_id}", title_justify="left")
+    for header in ("lead score", "contact", "account", "title", "persona", "source"):
+        table.add_column(header)
+    for row in rows:
+        table.add_row(
+            f"{row['lead_score']:.1f}",
+            f"{row['lead_name'] or ''} ({row['contact_id']})",
+            str(row["account_id"] or "unmatched"),
+            row["title"] or "",
+            row["persona"] or "",
+            row["lead_source"] or "",
+        )
+    out.print(table)
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option("--limit", min=1, help="Number of runs.")] = 10,
+    as_json: JsonOption = False,
+    db: DbOption = None,
+) -> None:
+    """List stored scoring runs, newest first, with their input reports."""
+    from nextbest.scoring.store import RunStore
+
+    try:
+        records = RunStore(db).runs(limit)
+    except NextbestError as error:
+        fail(error)
+    if as_json:
+        _json([record.to_dict() for record in records])
+        return
+    if not records:
+        out.print("No runs yet; `nextbest score DATA_DIR` creates one.")
+    for record in records:
+        out.print(
+            f"[bold]{record.run_id}[/bold] as of {record.as_of}: {record.accounts:,} accounts from "
+            f"{record.data_dir} (config {record.config_hash}, inputs {record.input_fingerprint})"
+        )
+        for line in _report_lines(record.report):
+            out.print(line, markup=False)
+
+
+@app.command("sample-data")
+def sample_data(
+    out_dir: Annotated[Path, typer.Argument(help="Folder to write the sample tables into.")],
+    accounts: Annotated[int, typer.Option("--accounts", min=1, help="Number of accounts.")] = 500,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed; the same seed gives the same files.")
+    ] = 7,
+    end_date: Annotated[
+        str | None,
+        typer.Option(
+            "--end-date",
+            help="Last day of generated history (YYYY-MM-DD). Default: today.",
+            show_default=False,
+        ),
+    ] = None,
+    file_format: Annotated[
+        str, typer.Option("--format", help="csv or parquet.", case_sensitive=False)
+    ] = "csv",
+) -> None:
+    """Write a realistic sample: accounts, contacts, activities, intent, opportunities, content.
+
+    A hidden "in market" propensity drives the behaviour; it is written to truth/in_market.csv,
+    which scoring never reads, so you can check how well the score recovers it.
+    """
+    from nextbest.samples.generator import generate_sample
+
+    if file_format.lower() not in {"csv", "parquet"}:
+        raise typer.BadParameter(
+            f"expected csv or parquet, got {file_format!r}", param_hint="--format"
+        )
+    end = _parse_date(end_date, "--end-date")
+    try:
+        with _Steps() as steps:
+            last: list[str] = []
+
+            def report(step: str, done: int, total: int) -> None:
+                if not last or last[0] != step:
+                    steps.step(f"Writing {step}")
+                    last[:] = [step]
+
+            summary = generate_sample(
+                out_dir,
+                accounts=accounts,
+                seed=seed,
+                end_date=end,
+                file_format=file_format.lower(),
+                progress=report,  # type: ignore[arg-type]
+            )
+    except ValueError as error:
+        err.print(f"[red]error:[/red] {error}")
+        raise typer.Exit(2) from None
+    rows = ", ".join(f"{count:,} {table}" for table, count in summary.rows.items())
+    out.print(
+        f"Wrote {rows} and {summary.content_assets} content assets to {out_dir}", markup=False
+    )
+    out.print(f"Next: nextbest score {out_dir}", markup=False)
+
+
+@config_app.command("defaults")
+def config_defaults() -> None:
+    """Print the shipped defaults, with comments: weights, bands, half-lives, thresholds, topics."""
+    sys.stdout.write(defaults_text())
+
+
+@config_app.command("check")
+def config_check(
+    path: Annotated[Path, typer.Argument(help="Config file to validate.")],
+) -> None:
+    """Validate a config file merged over the defaults and print its hash."""
+    try:
+        settings = load_config(path)
+    except NextbestError as error:
+        fail(error)
+    out.print(f"{path}: valid, config hash {settings.config_hash()}", markup=False)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

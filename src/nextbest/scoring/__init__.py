@@ -1,0 +1,1 @@
+"""The deterministic scoring core: loading, identity resolution, scores, reasons and runs."""

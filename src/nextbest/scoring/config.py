@@ -1,0 +1,328 @@
+"""The scoring configuration: shipped defaults merged with a user's YAML file."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from nextbest.scoring.contract import ACTIVITY_TYPES, TABLES
+from nextbest.scoring.errors import ConfigError
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FileDate(_Strict):
+    """A date taken from the file name, for files whose rows carry none (e.g. a weekly feed)."""
+
+    column: str
+    pattern: str = Field(description="Regular expression whose first group is the date.")
+    format: str = Field(description="strptime format of that group, e.g. '%Y%m%d'.")
+
+
+class Source(_Strict):
+    """One mapping of source files onto a contract table.
+
+    `columns` maps a contract column to the source's column, or to a list of candidates of which
+    the first present is used. `values` maps source values (ignoring case) to contract values, with
+    "*" for every other value. `units` multiplies a number column, e.g. 1000000 for revenue in
+    millions. A `fallback` source is read only when no other source fills its table, and a
+    `distinct` one keeps one row per key, taking the first non-missing value of each column.
+    """
+
+    table: str
+    files: str = Field(description="Glob relative to the data folder, e.g. 'sales_pipeline.csv'.")
+    preset: str | None = None
+    columns: dict[str, str | list[str]] = Field(default_factory=dict)
+    values: dict[str, dict[str, str]] = Field(default_factory=dict)
+    units: dict[str, float] = Field(default_factory=dict)
+    date_format: str | None = None
+    delimiter: str | None = None
+    encoding: str | None = None
+    header: bool = True
+    names: list[str] | None = None
+    distinct: bool = False
+    fallback: bool = False
+    file_date: FileDate | None = None
+
+    @field_validator("table")
+    @classmethod
+    def _known_table(cls, table: str) -> str:
+        if table not in TABLES:
+            raise ValueError(f"must be one of {', '.join(TABLES)}, got {table!r}")
+        return table
+
+    @model_validator(mode="after")
+    def _known_columns(self) -> Source:
+        known = set(TABLES[self.table].column_names)
+        file_date = [self.file_date.column] if self.file_date else []
+        for key in (*self.columns, *self.values, *self.units, *file_date):
+            if key not in known:
+                raise ValueError(
+                    f"{key!r} is not a column of table {self.table!r}; "
+                    f"expected one of {', '.join(sorted(known))}"
+                )
+        if not self.header and not self.names:
+            raise ValueError("a source with header: false needs names, one per column")
+        return self
+
+
+class Normalize(_Strict):
+    placeholders: list[str]
+    date_formats: list[str]
+    day_first: bool
+    true_values: list[str]
+    false_values: list[str]
+
+
+class Identity(_Strict):
+    fuzzy_name_threshold: float = Field(ge=0, le=100)
+    free_mail_domains: list[str]
+
+
+class PersonaRule(_Strict):
+    persona: str
+    pattern: str
+
+
+class SeniorityRule(_Strict):
+    seniority: str
+    pattern: str
+
+
+class Band(_Strict):
+    min: float
+    max: float | None
+    match: float = Field(ge=0, le=1)
+
+
+class Fit(_Strict):
+    weights: dict[Literal["industry", "employees", "revenue", "geography", "personas"], float]
+    industries: dict[str, float]
+    other_industry: float = Field(ge=0, le=1)
+    unknown: float = Field(ge=0, le=1)
+    employee_bands: list[Band]
+    revenue_bands: list[Band]
+    countries: dict[str, float]
+    other_country: float = Field(ge=0, le=1)
+    personas: dict[str, float]
+
+
+class Intent(_Strict):
+    topics: dict[str, float]
+    surge_threshold: float = Field(ge=0, lt=100)
+    lookback_weeks: int = Field(ge=1)
+    half_life_days: float = Field(gt=0)
+    points_per_surge: float = Field(ge=0)
+    scale: float = Field(gt=0)
+
+
+class BuyingGroup(_Strict):
+    window_days: int = Field(ge=1)
+    points_per_contact: float = Field(ge=0)
+    points_per_persona: float = Field(ge=0)
+    max_points: float = Field(ge=0)
+
+
+class Velocity(_Strict):
+    recent_days: int = Field(ge=1)
+    prior_days: int = Field(ge=1)
+    weight: float = Field(ge=0)
+    max_points: float = Field(ge=0)
+
+    @model_validator(mode="after")
+    def _monotone(self) -> Velocity:
+        limit = self.prior_days / self.recent_days
+        if self.weight > limit:
+            raise ValueError(
+                f"weight must be at most prior_days / recent_days = {limit:g}, got {self.weight:g}, "
+                "or an added activity could lower engagement"
+            )
+        return self
+
+
+class Engagement(_Strict):
+    points: dict[str, float]
+    half_life_days: dict[str, float]
+    lookback_days: int = Field(ge=1)
+    scale: float = Field(gt=0)
+    buying_group: BuyingGroup
+    velocity: Velocity
+
+    @field_validator("points", "half_life_days")
+    @classmethod
+    def _known_types(cls, mapping: dict[str, float]) -> dict[str, float]:
+        for key, value in mapping.items():
+            if key != "default" and key not in ACTIVITY_TYPES:
+                raise ValueError(
+                    f"{key!r} is not an activity type; expected one of {', '.join(ACTIVITY_TYPES)}"
+                )
+            if value < 0:
+                raise ValueError(f"{key!r} must be 0 or more, got {value:g}")
+        return mapping
+
+    def half_life(self, activity_type: str) -> float:
+        return self.half_life_days.get(activity_type, self.half_life_days.get("default", 30.0))
+
+
+class Relationship(_Strict):
+    open_opportunity: float
+    open_amount_points: float
+    open_amount_scale: float = Field(gt=0)
+    won_opportunity: float
+    max_won_opportunities: int = Field(ge=0)
+    customer: float
+    meeting: float
+    meeting_window_days: int = Field(ge=1)
+    max_meetings: int = Field(ge=0)
+    contact: float
+    max_contacts: int = Field(ge=0)
+    scale: float = Field(gt=0)
+
+
+class Negative(_Strict):
+    poor_fit_industries: list[str]
+    poor_fit_industry: float = Field(ge=0)
+    competitors: list[str]
+    competitor: float = Field(ge=0)
+    unsubscribed_contact: float = Field(ge=0)
+    max_unsubscribed: float = Field(ge=0)
+    inactive_days: int = Field(ge=1)
+    inactive: float = Field(ge=0)
+    recent_loss_days: int = Field(ge=1)
+    recent_loss: float = Field(ge=0)
+    free_mail_contact: float = Field(ge=0)
+    max_free_mail: float = Field(ge=0)
+
+
+class Composite(_Strict):
+    weights: dict[Literal["fit", "intent", "relationship", "engagement"], float]
+
+    @field_validator("weights")
+    @classmethod
+    def _sum_to_one(cls, weights: dict[str, float]) -> dict[str, float]:
+        total = sum(weights.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"must add up to 1, got {total:g}")
+        return weights
+
+
+class Tiers(_Strict):
+    A: float = Field(ge=0, le=100)
+    B: float = Field(ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Tiers:
+        if self.B > self.A:
+            raise ValueError(f"B ({self.B:g}) must not exceed A ({self.A:g})")
+        return self
+
+
+class Qualification(_Strict):
+    min_fit: float = Field(ge=0, le=100)
+    countries: list[str]
+
+
+class Leads(_Strict):
+    weights: dict[Literal["engagement", "persona", "source"], float]
+    engagement_scale: float = Field(gt=0)
+    seniority: dict[str, float]
+    sources: dict[str, float]
+    unknown_source: float = Field(ge=0, le=1)
+    free_mail: float = Field(ge=0)
+    student: float = Field(ge=0)
+    unsubscribed: float = Field(ge=0)
+
+
+class ScoringConfig(_Strict):
+    """Everything that shapes a score, validated. Equal configs have equal hashes."""
+
+    sources: list[Source]
+    normalize: Normalize
+    identity: Identity
+    personas: list[PersonaRule]
+    seniority: list[SeniorityRule]
+    fit: Fit
+    intent: Intent
+    engagement: Engagement
+    relationship: Relationship
+    negative: Negative
+    composite: Composite
+    tiers: Tiers
+    qualification: Qualification
+    leads: Leads
+    products: dict[str, list[str]]
+    max_reasons: int = Field(ge=1, le=20)
+
+    def config_hash(self) -> str:
+        canonical = json.dumps(self.model_dump(mode="json"), sort_keys=True)
+        return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def defaults_text() -> str:
+    """Return the shipped defaults file, comments included."""
+    return resources.files("nextbest.scoring").joinpath("defaults.yaml").read_text("utf-8")
+
+
+# Mappings that list the user's own vocabulary are replaced whole, not merged, so a config that
+# names its industries or topics does not inherit the sample product's.
+REPLACED_MAPPINGS = frozenset(
+    {"fit.industries", "fit.countries", "intent.topics", "products", "leads.sources"}
+)
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in override.items():
+        path = f"{prefix}{key}"
+        if (
+            isinstance(value, dict)
+            and isinstance(merged.get(key), dict)
+            and path not in REPLACED_MAPPINGS
+        ):
+            merged[key] = _merge(merged[key], value, f"{path}.")
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text("utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: config file not found") from None
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not a UTF-8 text file ({error.reason})") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: invalid YAML: {error}") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}: expected a mapping of settings at the top level")
+    return data
+
+
+def load_config(path: Path | None = None) -> ScoringConfig:
+    """Load the defaults, merge the user's file over them and validate the result."""
+    settings = yaml.safe_load(defaults_text())
+    origin = "the shipped defaults"
+    if path is not None:
+        settings = _merge(settings, _read_yaml(path))
+        origin = str(path)
+    try:
+        return ScoringConfig.model_validate(settings)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            where = ".".join(str(part) for part in item["loc"])
+            problems.append(f"  {where}: {item['msg']}")
+        raise ConfigError(f"{origin}: invalid config\n" + "\n".join(problems)) from None

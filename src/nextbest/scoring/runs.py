@@ -1,0 +1,179 @@
+"""A scoring run: load a data folder, resolve identities, score as of a date."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from nextbest.scoring.config import ScoringConfig
+from nextbest.scoring.identity import resolve_identities
+from nextbest.scoring.loading import LoadReport, literal, load_tables
+from nextbest.scoring.scores import (
+    available_components,
+    effective_weights,
+    score_accounts,
+    score_leads,
+)
+from nextbest.scoring.signals import build_signals, prepare
+from nextbest.scoring.sources import SourceFile, discover
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class ScoredRun:
+    """The result of scoring one data folder: accounts in rank order, leads and the report."""
+
+    as_of: date
+    config_hash: str
+    config: dict[str, Any]
+    input_fingerprint: str
+    data_dir: str
+    accounts: pd.DataFrame
+    leads: pd.DataFrame
+    report: LoadReport
+    weights: dict[str, float]
+
+
+def _warn_about_coverage(
+    connection: duckdb.DuckDBPyConnection,
+    config: ScoringConfig,
+    as_of: datetime,
+    weights: dict[str, float],
+    report: LoadReport,
+) -> None:
+    """Say plainly when a component has no data, or when its data is too old to count."""
+    configured = config.composite.weights
+    for component, weight in weights.items():
+        if weight == 0 and configured.get(component, 0) > 0:
+            report.warnings.append(
+                f"no input rows for {component}; its weight {configured[component]:g} is spread "
+                "over the other components"
+            )
+    windows = (
+        ("intent", "week", config.intent.lookback_weeks * 7, "intent.lookback_weeks"),
+        ("activities", "occurred_at", config.engagement.lookback_days, "engagement.lookback_days"),
+    )
+    for table, column, days, setting in windows:
+        cutoff = f"TIMESTAMP {literal(as_of.isoformat(sep=' '))} - INTERVAL {days} DAY"
+        rows, recent, latest = connection.execute(
+            f"SELECT count(*), count(*) FILTER (WHERE {column} >= {cutoff}), max({column}) "
+            f"FROM {table}"
+        ).fetchone()
+        if rows and not recent:
+            report.warnings.append(
+                f"none of the {rows:,} {table} rows falls in the {days} days before "
+                f"{as_of:%Y-%m-%d} (latest: {latest:%Y-%m-%d}); pass --as-of to score that "
+                f"period, or widen {setting}"
+            )
+
+
+def fingerprint(files: list[SourceFile], original_paths: dict[str, Path]) -> str:
+    """Hash the content of every input file with its table, so equal inputs give equal hashes."""
+    digest = hashlib.blake2b(digest_size=16)
+    for file in sorted(files, key=lambda item: (item.display, item.table)):
+        digest.update(f"{file.display}\0{file.table}\0".encode())
+        with original_paths[file.display].open("rb") as handle:
+            digest.update(hashlib.file_digest(handle, "blake2b").digest())
+    return digest.hexdigest()
+
+
+def _apply_as_of(
+    connection: duckdb.DuckDBPyConnection, as_of: datetime, report: LoadReport
+) -> None:
+    """Keep only rows dated before the as-of date; reopen deals that close on or after it."""
+    cutoff = f"TIMESTAMP {literal(as_of.isoformat(sep=' '))}"
+    for table, column in (
+        ("contacts", "created_at"),
+        ("activities", "occurred_at"),
+        ("intent", "week"),
+        ("opportunities", "created_at"),
+    ):
+        (later,) = connection.execute(
+            f"SELECT count(*) FROM {table} WHERE {column} >= {cutoff}"
+        ).fetchone()
+        if later:
+            report.tables[table].after_as_of += later
+            connection.execute(f"DELETE FROM {table} WHERE {column} >= {cutoff}")
+    (reopened,) = connection.execute(
+        f"SELECT count(*) FROM opportunities WHERE outcome <> 'open' AND closed_at >= {cutoff}"
+    ).fetchone()
+    if reopened:
+        report.tables["opportunities"].normalised["closed on or after as-of, counted as open"] += (
+            reopened
+        )
+        # The amount of a deal that closed later is its close value (0 when lost in some CRMs),
+        # which was not known at the as-of date, so it is dropped with the outcome.
+        connection.execute(
+            f"UPDATE opportunities SET outcome = 'open', closed_at = NULL, amount = NULL "
+            f"WHERE outcome <> 'open' AND closed_at >= {cutoff}"
+        )
+    for table in report.tables.values():
+        table.rows_loaded = 0
+    for table in ("accounts", "contacts", "activities", "intent", "opportunities"):
+        (rows,) = connection.execute(f"SELECT count(*) FROM {table}").fetchone()
+        report.tables[table].rows_loaded = rows
+
+
+def score_folder(
+    data_dir: Path,
+    config: ScoringConfig,
+    as_of: date | None = None,
+    progress: Progress | None = None,
+    memory_limit: str = "3GB",
+) -> ScoredRun:
+    """Score every account in a data folder. Pure: the same files, config and date give the same result."""
+    as_of = as_of or date.today()
+    as_of_time = datetime.combine(as_of, time())
+    report = LoadReport()
+
+    def step(message: str) -> None:
+        if progress:
+            progress(message)
+
+    with tempfile.TemporaryDirectory(prefix="nextbest-") as workdir:
+        connection = duckdb.connect(
+            config={"memory_limit": memory_limit, "temp_directory": str(Path(workdir) / "spill")}
+        )
+        try:
+            transcoded = Path(workdir) / "utf8"
+            transcoded.mkdir()
+            step("Finding input files")
+            discovery = discover(data_dir, config, transcoded)
+            report.warnings.extend(discovery.warnings)
+            originals = {file.display: data_dir / file.display for file in discovery.files}
+            load_tables(connection, discovery.files, config, report, progress)
+            step("Resolving identities")
+            _apply_as_of(connection, as_of_time, report)
+            resolve_identities(connection, config, report)
+            step("Computing signals")
+            prepare(connection, config, as_of_time)
+            build_signals(connection, config, as_of_time)
+            step("Scoring leads and accounts")
+            weights = effective_weights(config, available_components(connection))
+            _warn_about_coverage(connection, config, as_of_time, weights, report)
+            leads = score_leads(connection, config)
+            accounts = score_accounts(connection, config, weights)
+            step("Fingerprinting inputs")
+            input_fingerprint = fingerprint(discovery.files, originals)
+        finally:
+            connection.close()
+    return ScoredRun(
+        as_of=as_of,
+        config_hash=config.config_hash(),
+        config=config.model_dump(mode="json"),
+        input_fingerprint=input_fingerprint,
+        data_dir=str(data_dir),
+        accounts=accounts,
+        leads=leads,
+        report=report,
+        weights=weights,
+    )

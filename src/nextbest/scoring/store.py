@@ -1,0 +1,291 @@
+"""The run store: every scoring run with its accounts and leads, in SQLite or any SQLAlchemy database.
+
+A run is written in one transaction, so a reader sees the previous run or the new one, never half.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from nextbest.scoring.errors import StoreError
+from nextbest.scoring.runs import ScoredRun
+
+DEFAULT_DB_PATH = Path(".nextbest") / "nextbest.db"
+INSERT_BATCH = 20_000
+
+metadata = sa.MetaData()
+
+runs_table = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("run_id", sa.String(40), primary_key=True),
+    sa.Column("created_at", sa.DateTime, nullable=False, index=True),
+    sa.Column("as_of", sa.Date, nullable=False),
+    sa.Column("config_hash", sa.String(64), nullable=False),
+    sa.Column("model_version", sa.String(64), nullable=True),
+    sa.Column("input_fingerprint", sa.String(64), nullable=False),
+    sa.Column("data_dir", sa.Text, nullable=False),
+    sa.Column("accounts", sa.Integer, nullable=False),
+    sa.Column("report", sa.Text, nullable=False),
+    sa.Column("config", sa.Text, nullable=False),
+)
+
+run_accounts_table = sa.Table(
+    "run_accounts",
+    metadata,
+    sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("account_id", sa.String(200), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("rank", sa.Integer, nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("tier", sa.String(1), nullable=False),
+    sa.Column("qualified", sa.Boolean, nullable=False),
+    sa.Column("disqualified_because", sa.Text),
+    sa.Column("fit", sa.Float, nullable=False),
+    sa.Column("intent", sa.Float, nullable=False),
+    sa.Column("relationship", sa.Float, nullable=False),
+    sa.Column("engagement", sa.Float, nullable=False),
+    sa.Column("negative", sa.Float, nullable=False),
+    sa.Column("reasons", sa.Text, nullable=False),
+    sa.Column("signals", sa.Text, nullable=False),
+    sa.Column("domain", sa.Text),
+    sa.Column("industry", sa.Text),
+    sa.Column("country", sa.Text),
+    sa.Column("owner", sa.Text),
+    sa.Column("top_lead_id", sa.Text),
+    sa.Column("top_lead_name", sa.Text),
+    sa.Column("top_lead_score", sa.Float),
+    sa.Index("ix_run_accounts_rank", "run_id", "rank"),
+)
+
+run_leads_table = sa.Table(
+    "run_leads",
+    metadata,
+    sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("contact_id", sa.String(200), primary_key=True),
+    sa.Column("account_id", sa.String(200), index=True),
+    sa.Column("lead_name", sa.Text),
+    sa.Column("title", sa.Text),
+    sa.Column("persona", sa.Text),
+    sa.Column("lead_source", sa.Text),
+    sa.Column("lead_score", sa.Float, nullable=False),
+    sa.Column("engagement", sa.Float, nullable=False),
+    sa.Column("persona_fit", sa.Float, nullable=False),
+    sa.Column("source_quality", sa.Float, nullable=False),
+    sa.Column("penalty", sa.Float, nullable=False),
+)
+
+ACCOUNT_FIELDS = [column.name for column in run_accounts_table.columns if column.name != "run_id"]
+LEAD_FIELDS = [column.name for column in run_leads_table.columns if column.name != "run_id"]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    run_id: str
+    created_at: datetime
+    as_of: date
+    config_hash: str
+    model_version: str | None
+    input_fingerprint: str
+    data_dir: str
+    accounts: int
+    report: dict[str, Any]
+    config: dict[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "run_id": self.run_id,
+            "created_at": self.created_at.isoformat(timespec="seconds"),
+            "as_of": self.as_of.isoformat(),
+            "config_hash": self.config_hash,
+            "model_version": self.model_version,
+            "input_fingerprint": self.input_fingerprint,
+            "data_dir": self.data_dir,
+            "accounts": self.accounts,
+            "report": self.report,
+            "config": self.config,
+        }
+
+
+def default_db_url() -> str:
+    return f"sqlite:///{DEFAULT_DB_PATH}"
+
+
+def _records(frame: pd.DataFrame, fields: list[str]) -> list[dict[str, Any]]:
+    """Turn a frame into insert parameters, with pandas' missing values as None."""
+    subset = frame[fields].astype(object)
+    subset = subset.where(subset.notna(), None)
+    return subset.to_dict("records")
+
+
+class RunStore:
+    """Reads and writes scoring runs. Open one per process; it holds a connection pool."""
+
+    def __init__(self, url: str | None = None) -> None:
+        self.url = url or default_db_url()
+        if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
+            path = Path(self.url.removeprefix("sqlite:///"))
+            path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.engine = sa.create_engine(self.url)
+        except (SQLAlchemyError, ValueError, ImportError) as error:
+            raise StoreError(f"cannot open the run store {self._safe_url()}: {error}") from None
+
+    def _safe_url(self) -> str:
+        try:
+            return sa.make_url(self.url).render_as_string(hide_password=True)
+        except (SQLAlchemyError, ValueError):
+            return "(invalid URL)"
+
+    def _create(self) -> None:
+        try:
+            metadata.create_all(self.engine)
+        except SQLAlchemyError as error:
+            raise StoreError(
+                f"cannot open the run store {self._safe_url()}: {error.__class__.__name__}: "
+                f"{error.orig if hasattr(error, 'orig') else error}"
+            ) from None
+
+    def save(self, run: ScoredRun, model_version: str | None = None) -> RunInfo:
+        """Write a run and all its rows in one transaction and return its record."""
+        self._create()
+        created_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        run_id = f"{created_at:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+        accounts = run.accounts.assign(
+            reasons=run.accounts["reasons"].map(json.dumps),
+            qualified=run.accounts["qualified"].astype(bool),
+        )
+        info = RunInfo(
+            run_id=run_id,
+            created_at=created_at,
+            as_of=run.as_of,
+            config_hash=run.config_hash,
+            model_version=model_version,
+            input_fingerprint=run.input_fingerprint,
+            data_dir=run.data_dir,
+            accounts=len(accounts),
+            report=run.report.to_dict() | {"weights": run.weights},
+            config=run.config,
+        )
+        row = info.to_dict() | {
+            "created_at": created_at,
+            "as_of": run.as_of,
+            "report": json.dumps(info.report),
+            "config": json.dumps(info.config, sort_keys=True),
+        }
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(runs_table.insert(), [row])
+                self._insert(connection, run_accounts_table, run_id, accounts, ACCOUNT_FIELDS)
+                self._insert(connection, run_leads_table, run_id, run.leads, LEAD_FIELDS)
+        except SQLAlchemyError as error:
+            raise StoreError(f"cannot save the run to {self._safe_url()}: {error}") from None
+        return info
+
+    @staticmethod
+    def _insert(
+        connection: sa.Connection,
+        table: sa.Table,
+        run_id: str,
+        frame: pd.DataFrame,
+        fields: list[str],
+    ) -> None:
+        for start in range(0, len(frame), INSERT_BATCH):
+            batch = _records(frame.iloc[start : start + INSERT_BATCH], fields)
+            for record in batch:
+                record["run_id"] = run_id
+            connection.execute(table.insert(), batch)
+
+    def _info(self, row: sa.Row[Any]) -> RunInfo:
+        return RunInfo(
+            run_id=row.run_id,
+            created_at=row.created_at,
+            as_of=row.as_of,
+            config_hash=row.config_hash,
+            model_version=row.model_version,
+            input_fingerprint=row.input_fingerprint,
+            data_dir=row.data_dir,
+            accounts=row.accounts,
+            report=json.loads(row.report),
+            config=json.loads(row.config),
+        )
+
+    def runs(self, limit: int = 20) -> list[RunInfo]:
+        self._create()
+        query = (
+            sa.select(runs_table)
+            .order_by(runs_table.c.created_at.desc(), runs_table.c.run_id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [self._info(row) for row in connection.execute(query)]
+
+    def run(self, run_id: str | None = None) -> RunInfo:
+        """Return the run with this id, or the latest run."""
+        self._create()
+        query = sa.select(runs_table)
+        if run_id:
+            query = query.where(runs_table.c.run_id == run_id)
+        query = query.order_by(runs_table.c.created_at.desc(), runs_table.c.run_id.desc()).limit(1)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None:
+            if run_id:
+                raise StoreError(
+                    f"run {run_id!r} not found in {self._safe_url()}; "
+                    "`nextbest runs` lists the stored runs"
+                )
+            raise StoreError(
+                f"no scoring run in {self._safe_url()} yet; run `nextbest score DATA_DIR` first"
+            )
+        return self._info(row)
+
+    def accounts(
+        self,
+        run_id: str,
+        tier: str | None = None,
+        limit: int | None = None,
+        account_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        table = run_accounts_table
+        query = sa.select(table).where(table.c.run_id == run_id)
+        if tier:
+            query = query.where(table.c.tier == tier)
+        if account_id is not None:
+            query = query.where(table.c.account_id == account_id)
+        query = query.order_by(table.c.rank)
+        if limit:
+            query = query.limit(limit)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [self._account(dict(row)) for row in rows]
+
+    @staticmethod
+    def _account(row: dict[str, Any]) -> dict[str, Any]:
+        row.pop("run_id", None)
+        row["reasons"] = json.loads(row["reasons"])
+        row["signals"] = json.loads(row["signals"])
+        return row
+
+    def leads(
+        self, run_id: str, account_id: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        table = run_leads_table
+        query = sa.select(table).where(table.c.run_id == run_id)
+        if account_id is not None:
+            query = query.where(table.c.account_id == account_id)
+        query = query.order_by(table.c.lead_score.desc(), table.c.contact_id)
+        if limit:
+            query = query.limit(limit)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [{key: value for key, value in row.items() if key != "run_id"} for row in rows]
