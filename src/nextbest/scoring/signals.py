@@ -79,6 +79,45 @@ def _map_case(expression: str, mapping: dict[str, float], otherwise: str) -> str
     return f"CASE {expression} {cases} ELSE {otherwise} END"
 
 
+ACTIVITY_LABELS: dict[str, tuple[str, str]] = {
+    "web_visit": ("web visit", "web visits"),
+    "pricing_page_view": ("pricing page view", "pricing page views"),
+    "content_download": ("content download", "content downloads"),
+    "email_open": ("email open", "email opens"),
+    "email_click": ("email click", "email clicks"),
+    "email_reply": ("email reply", "email replies"),
+    "webinar_registered": ("webinar registration", "webinar registrations"),
+    "webinar_attended": ("webinar attended", "webinars attended"),
+    "event_attended": ("event attended", "events attended"),
+    "form_fill": ("form fill", "form fills"),
+    "demo_request": ("demo request", "demo requests"),
+    "trial_signup": ("trial signup", "trial signups"),
+    "meeting": ("meeting", "meetings"),
+    "call": ("call", "calls"),
+    "social_engagement": ("social engagement", "social engagements"),
+    "ad_click": ("ad click", "ad clicks"),
+    "unsubscribe": ("unsubscribe", "unsubscribes"),
+    "other": ("other activity", "other activities"),
+}
+
+
+def _counted(count: str, singular: str, plural: str) -> str:
+    """SQL for '1 contact' or '3,204 contacts'."""
+    return (
+        f"CASE WHEN {count} = 1 THEN {literal('1 ' + singular)} "
+        f"ELSE format('{{:,}} {plural}', {count}) END"
+    )
+
+
+def _activity_counted(count: str) -> str:
+    singular = " ".join(f"WHEN {literal(key)} THEN {literal(one)}" for key, (one, _) in ACTIVITY_LABELS.items())
+    plural = " ".join(f"WHEN {literal(key)} THEN {literal(many)}" for key, (_, many) in ACTIVITY_LABELS.items())
+    return (
+        f"CASE WHEN {count} = 1 THEN '1 ' || CASE type {singular} END "
+        f"ELSE format('{{:,}} ', {count}) || CASE type {plural} END END"
+    )
+
+
 def _decay(age: str, half_life: str) -> str:
     return f"pow(0.5, {age} / {half_life})"
 
@@ -191,8 +230,10 @@ def _fit_sql(config: ScoringConfig) -> str:
     FROM accounts a LEFT JOIN country_code cc ON cc.raw = a.country
     UNION ALL
     SELECT account_key, 'fit', 'personas', {weights.get("personas", 0)!r} * max({persona_match}),
-        format('Contacts include a {{}} ({{}} personas among {{}} contacts)',
-               arg_max(persona_key, {persona_match}), count(DISTINCT persona_key), count(*))
+        format('Best persona among contacts: {{}} ({{}} known, {{}})',
+               replace(arg_max(persona_key, {persona_match}), '_', ' '),
+               {_counted("count(DISTINCT persona_key)", "persona", "personas")},
+               {_counted("count(*)", "contact", "contacts")})
     FROM people WHERE account_key IS NOT NULL AND persona_key IS NOT NULL
     GROUP BY account_key HAVING max({persona_match}) > 0
     """
@@ -241,15 +282,16 @@ def _engagement_sql(config: ScoringConfig) -> str:
     return f"""
     SELECT account_id, 'engagement' AS component, 'activity:' || type AS signal,
         sum({decayed}) AS points,
-        format('{{}} × {{}}, latest {{:.0f}} days ago', count(*), replace(type, '_', ' '), min(age))
+        {_activity_counted("count(*)")} || format(', latest {{:.0f}} days ago', min(age))
     FROM touches WHERE age >= 0 AND age <= {lookback} AND base_points > 0
     GROUP BY account_id, type
     UNION ALL
     SELECT t.account_id, 'engagement', 'buying_group',
         least({group.max_points!r}, {group.points_per_contact!r} * count(DISTINCT t.person)
               + {group.points_per_persona!r} * count(DISTINCT p.persona_key)),
-        format('{{}} contacts across {{}} personas engaged in the last {{}} days',
-               count(DISTINCT t.person), count(DISTINCT p.persona_key), {group.window_days})
+        {_counted("count(DISTINCT t.person)", "contact", "contacts")} || ' across '
+            || {_counted("count(DISTINCT p.persona_key)", "persona", "personas")}
+            || ' engaged in the last {group.window_days} days'
     FROM touches t LEFT JOIN people p ON p.contact_id = t.person
     WHERE t.age >= 0 AND t.age <= {group.window_days} AND t.base_points > 0 AND t.person IS NOT NULL
     GROUP BY t.account_id
@@ -275,7 +317,8 @@ def _relationship_sql(config: ScoringConfig, as_of: datetime) -> str:
     SELECT account_key AS account_id, 'relationship' AS component, 'open_pipeline' AS signal,
         {rel.open_opportunity!r}
         + {rel.open_amount_points!r} * (1 - exp(-COALESCE(sum(amount), 0) / {rel.open_amount_scale!r})),
-        format('{{}} open opportunities worth ${{:,.0f}}{{}}', count(*), COALESCE(sum(amount), 0),
+        {_counted("count(*)", "open opportunity", "open opportunities")}
+            || format(' worth ${{:,.0f}}{{}}', COALESCE(sum(amount), 0),
                CASE WHEN count(product) > 0
                     THEN ' (' || string_agg(DISTINCT product, ', ' ORDER BY product) || ')' ELSE '' END)
     FROM opportunities WHERE account_key IS NOT NULL AND outcome = 'open'
@@ -283,8 +326,8 @@ def _relationship_sql(config: ScoringConfig, as_of: datetime) -> str:
     UNION ALL
     SELECT account_key, 'relationship', 'won_deals',
         {rel.won_opportunity!r} * least(count(*), {rel.max_won_opportunities}),
-        format('{{}} won deals{{}}', count(*),
-               COALESCE(', latest closed ' || strftime(max(closed_at), '%Y-%m-%d'), ''))
+        {_counted("count(*)", "won deal", "won deals")}
+            || COALESCE(', latest closed ' || strftime(max(closed_at), '%Y-%m-%d'), '')
     FROM opportunities WHERE account_key IS NOT NULL AND outcome = 'won'
     GROUP BY account_key
     UNION ALL
@@ -292,12 +335,12 @@ def _relationship_sql(config: ScoringConfig, as_of: datetime) -> str:
     FROM accounts WHERE is_customer
     UNION ALL
     SELECT account_id, 'relationship', 'meetings', {rel.meeting!r} * least(count(*), {rel.max_meetings}),
-        format('{{}} meetings in the last {{}} days', count(*), {meeting_window})
+        {_counted("count(*)", "meeting", "meetings")} || ' in the last {meeting_window} days'
     FROM touches WHERE type = 'meeting' AND age >= 0 AND age <= {meeting_window}
     GROUP BY account_id
     UNION ALL
     SELECT account_key, 'relationship', 'contacts', {rel.contact!r} * least(count(*), {rel.max_contacts}),
-        format('{{}} contacts known', count(*))
+        {_counted("count(*)", "contact", "contacts")} || ' known'
     FROM people WHERE account_key IS NOT NULL
     GROUP BY account_key
     """
@@ -325,7 +368,7 @@ def _negative_sql(config: ScoringConfig, as_of: datetime) -> str:
     UNION ALL
     SELECT account_id, 'negative', 'unsubscribed',
         least({neg.max_unsubscribed!r}, {neg.unsubscribed_contact!r} * count(DISTINCT person)),
-        format('{{}} contacts unsubscribed', count(DISTINCT person))
+        {_counted("count(DISTINCT person)", "contact", "contacts")} || ' unsubscribed'
     FROM (SELECT account_key AS account_id, contact_id AS person FROM people
           WHERE unsubscribed AND account_key IS NOT NULL
           UNION ALL
@@ -351,7 +394,7 @@ def _negative_sql(config: ScoringConfig, as_of: datetime) -> str:
     UNION ALL
     SELECT account_key, 'negative', 'free_mail',
         least({neg.max_free_mail!r}, {neg.free_mail_contact!r} * count(*)),
-        format('{{}} contacts use free-mail addresses', count(*))
+        {_counted("count(*)", "contact uses", "contacts use")} || ' free-mail addresses'
     FROM people WHERE free_mail AND account_key IS NOT NULL
     GROUP BY account_key
     """
