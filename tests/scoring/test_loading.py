@@ -203,9 +203,21 @@ def test_empty_file(tmp_path: Path) -> None:
     ]
 
 
-def test_header_only_file(tmp_path: Path) -> None:
+def test_header_only_accounts_file(tmp_path: Path) -> None:
     folder = write_files(tmp_path, {"accounts.csv": "account_id,name\n"})
-    assert _problems(folder) == ["accounts.csv: file has no data rows (expected at least one row)"]
+    assert _problems(folder) == [
+        "accounts.csv: file has no data rows (expected at least one account)"
+    ]
+
+
+def test_header_only_optional_table_is_a_warning(tmp_path: Path) -> None:
+    folder = write_files(
+        tmp_path,
+        {"accounts.csv": "account_id,name\nA1,Acme\n", "intent.csv": "account_id,topic,score,week\n"},
+    )
+    run = _score(folder)
+    assert "intent.csv: no data rows, only a header" in run.report.warnings
+    assert run.report.tables["intent"].rows_loaded == 0
 
 
 def test_wrong_file_types(tmp_path: Path) -> None:

@@ -171,9 +171,11 @@ class _FileLoader:
         self.table_report.rows_read += rows
         self.table_report.files.append(self.file.display)
         if rows == 0:
-            raise InputError(
-                [Problem(self.file.display, "file has no data rows", expected="at least one row")]
-            )
+            if self.table.name == "accounts":
+                raise InputError(
+                    [Problem(self.file.display, "file has no data rows", expected="at least one account")]
+                )
+            self.report.warnings.append(f"{self.file.display}: no data rows, only a header")
 
     @staticmethod
     def _option(value: object) -> str:
