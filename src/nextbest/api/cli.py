@@ -64,15 +64,19 @@ def fail(error: NextbestError) -> NoReturn:
     raise typer.Exit(2 if isinstance(error, InputError | ConfigError) else 1)
 
 
+def usage_error(option: str, message: str) -> NoReturn:
+    """Reject an option value with a one-line message and exit status 2."""
+    err.print(f"[red]error:[/red] {escape(option)}: {escape(message)}", markup=True)
+    raise typer.Exit(2)
+
+
 def _parse_date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
-        raise typer.BadParameter(
-            f"expected a date as YYYY-MM-DD, got {value!r}", param_hint=option
-        ) from None
+        usage_error(option, f"expected a date as YYYY-MM-DD, got {value!r}")
 
 
 class _Steps:
@@ -213,9 +217,12 @@ def score(
     from nextbest.scoring.store import RunStore
 
     as_of_date = _parse_date(as_of, "--as-of")
-    try:
-        if out_path is not None:
+    if out_path is not None:
+        try:
             export_format(out_path)
+        except NextbestError as error:
+            usage_error("--out", str(error))
+    try:
         settings = load_config(config)
         store = RunStore(db)
         started = time.perf_counter()
@@ -265,7 +272,7 @@ def top(
     from nextbest.scoring.store import RunStore
 
     if tier is not None and tier.upper() not in {"A", "B", "C"}:
-        raise typer.BadParameter(f"expected A, B or C, got {tier!r}", param_hint="--tier")
+        usage_error("--tier", f"expected A, B or C, got {tier!r}")
     try:
         store = RunStore(db)
         info = store.run(run_id)
@@ -430,9 +437,7 @@ def sample_data(
     from nextbest.samples.generator import generate_sample
 
     if file_format.lower() not in {"csv", "parquet"}:
-        raise typer.BadParameter(
-            f"expected csv or parquet, got {file_format!r}", param_hint="--format"
-        )
+        usage_error("--format", f"expected csv or parquet, got {file_format!r}")
     end = _parse_date(end_date, "--end-date")
     try:
         with _Steps() as steps:

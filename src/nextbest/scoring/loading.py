@@ -373,9 +373,12 @@ class _FileLoader:
             source_column = self._source_column(contract_column.name)
             file_date = self.file.source.file_date
             dated_by_name = file_date is not None and file_date.column == contract_column.name
+            # A preset lists columns an export may have; a user's mapping names columns it must.
+            mapped_by_user = (
+                contract_column.name in self.file.source.columns and not self.file.source.preset
+            )
             if source_column is None and (
-                contract_column.name in self.file.source.columns
-                or (contract_column.required and not dated_by_name)
+                mapped_by_user or (contract_column.required and not dated_by_name)
             ):
                 problems.append(self._mapping_problem(contract_column.name))
                 continue

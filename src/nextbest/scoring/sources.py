@@ -316,10 +316,6 @@ def discover(data_dir: Path, config: ScoringConfig, workdir: Path) -> Discovery:
             problems.extend(error.problems)
             continue
 
-        if stem_table and not headerless:
-            opened[path] = probe
-            planned.append((path, Source(table=stem_table, files=path.name), "file name"))
-            continue
         if headerless and probe.file_format == "csv":
             if len(probe.columns) == len(headerless.source.names or ()):
                 opened[path] = probe
@@ -337,6 +333,10 @@ def discover(data_dir: Path, config: ScoringConfig, workdir: Path) -> Discovery:
             opened[path] = header
             planned.append((path, preset.source, f"preset {preset.name}"))
             planned.extend((path, extra, f"preset {preset.name}") for extra in preset.also)
+            continue
+        if stem_table:
+            opened[path] = header
+            planned.append((path, Source(table=stem_table, files=path.name), "file name"))
             continue
         warnings.append(
             f"{display}: skipped, its name and header match no table; "

@@ -1,0 +1,153 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from nextbest.api.cli import app
+from tests.conftest import write_files
+
+runner = CliRunner()
+RECORD_FIELDS = {
+    "account_id", "name", "rank", "score", "tier", "qualified", "fit", "intent",
+    "relationship", "engagement", "negative", "reasons",
+}
+
+
+def _invoke(*args: str):  # type: ignore[no-untyped-def]
+    return runner.invoke(app, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'runs.db'}"
+
+
+def test_score_prints_top_accounts_and_report(small_dir: Path, db: str) -> None:
+    result = _invoke("score", str(small_dir), "--as-of", "2026-12-01", "--db", db)
+    assert result.exit_code == 0, result.output
+    assert "Scored 3 accounts as of 2026-12-01" in result.stdout
+    assert "tier A 1, B 0, C 2; 2 qualified." in result.stdout
+    assert "Acme Inc. (A1)" in result.stdout
+    assert "activities: 4 of 5 rows loaded; 1 dated on or after as-of" in result.stdout
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".json"])
+def test_score_writes_every_account_in_rank_order(
+    small_dir: Path, db: str, tmp_path: Path, suffix: str
+) -> None:
+    out = tmp_path / f"ranked{suffix}"
+    result = _invoke("score", str(small_dir), "--as-of", "2026-12-01", "--db", db, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    if suffix == ".json":
+        records = json.loads(out.read_text())
+        assert isinstance(records[0]["reasons"], list)
+    elif suffix == ".csv":
+        records = pd.read_csv(out).to_dict("records")
+        assert isinstance(json.loads(records[0]["reasons"]), list)
+    else:
+        records = pd.read_parquet(out).to_dict("records")
+        assert len(records[0]["reasons"]) >= 1
+    assert [record["account_id"] for record in records] == ["A1", "A2", "A3"]
+    assert [record["rank"] for record in records] == [1, 2, 3]
+    assert RECORD_FIELDS <= set(records[0])
+
+
+def test_bad_input_leaves_out_and_store_untouched(small_dir: Path, db: str, tmp_path: Path) -> None:
+    out = tmp_path / "ranked.csv"
+    first = _invoke("score", str(small_dir), "--as-of", "2026-12-01", "--db", db, "--out", str(out))
+    assert first.exit_code == 0
+    before = out.read_bytes()
+    (small_dir / "accounts.csv").write_text("account_id,name,employees\nA1,Acme,many\n")
+
+    result = _invoke("score", str(small_dir), "--db", db, "--out", str(out))
+
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: accounts.csv, row 2, column 'employees': invalid whole number: 'many' "
+        "(expected a whole number)\n"
+    )
+    assert out.read_bytes() == before
+    runs = json.loads(_invoke("runs", "--db", db, "--json").stdout)
+    assert len(runs) == 1
+    assert sorted(path.name for path in tmp_path.iterdir() if path.name.startswith(".ranked")) == []
+
+
+def test_unsupported_out_type_fails_before_scoring(small_dir: Path, db: str, tmp_path: Path) -> None:
+    result = _invoke("score", str(small_dir), "--db", db, "--out", str(tmp_path / "ranked.xlsx"))
+    assert result.exit_code == 2
+    assert "unsupported output type '.xlsx'; expected a file ending in .csv, .parquet or .json" in (
+        result.stderr
+    )
+
+
+def test_top_and_explain_read_the_latest_run(small_dir: Path, db: str) -> None:
+    _invoke("score", str(small_dir), "--as-of", "2026-12-01", "--db", db)
+
+    top = json.loads(_invoke("top", "--db", db, "--json", "--tier", "c").stdout)
+    assert [row["account_id"] for row in top] == ["A2", "A3"]
+    assert all(row["tier"] == "C" for row in top)
+
+    explained = json.loads(_invoke("explain", "A1", "--db", db, "--json").stdout)
+    assert explained["account_id"] == "A1"
+    assert explained["as_of"] == "2026-12-01"
+    components = {signal["component"] for signal in explained["signals"]}
+    assert components == {"fit", "intent", "relationship", "engagement"}
+    assert explained["top_leads"][0]["contact_id"] == "C1"
+
+    text = _invoke("explain", "A1", "--db", db).stdout
+    assert "fit: 100.0 / 100, weight 0.25 in the composite" in text
+    assert "Reasons, by contribution to the score" in text
+
+
+def test_explain_unknown_account(small_dir: Path, db: str) -> None:
+    _invoke("score", str(small_dir), "--as-of", "2026-12-01", "--db", db)
+    result = _invoke("explain", "NOPE", "--db", db)
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: account 'NOPE' not found in run ")
+
+
+def test_top_without_runs(db: str) -> None:
+    result = _invoke("top", "--db", db)
+    assert result.exit_code == 1
+    assert "no scoring run in sqlite:///" in result.stderr
+    assert "run `nextbest score DATA_DIR` first" in result.stderr
+
+
+def test_invalid_as_of(small_dir: Path, db: str) -> None:
+    result = _invoke("score", str(small_dir), "--as-of", "01/12/2026", "--db", db)
+    assert result.exit_code == 2
+    assert "expected a date as YYYY-MM-DD, got '01/12/2026'" in result.stderr
+
+
+def test_config_defaults_and_check(tmp_path: Path) -> None:
+    defaults = _invoke("config", "defaults").stdout
+    assert "surge_threshold: 60" in defaults
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("composite:\n  weights: {fit: 0.5, intent: 0.6, relationship: 0, engagement: 0}\n"
+                   "tierz: {}\n")
+    result = _invoke("config", "check", str(bad))
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: {bad}: invalid config\n"
+        "  composite.weights: Value error, must add up to 1, got 1.1\n"
+        "  tierz: Extra inputs are not permitted\n"
+    )
+
+
+def test_missing_config_file(small_dir: Path, db: str, tmp_path: Path) -> None:
+    missing = tmp_path / "nope.yaml"
+    result = _invoke("score", str(small_dir), "--config", str(missing), "--db", db)
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {missing}: config file not found\n"
+
+
+def test_mapping_with_unknown_column_is_rejected(small_dir: Path, tmp_path: Path) -> None:
+    config = write_files(tmp_path / "cfg", {"c.yaml": "sources:\n  - table: accounts\n"
+                                            "    files: accounts.csv\n    columns: {revenue: x}\n"})
+    result = _invoke("config", "check", str(config / "c.yaml"))
+    assert result.exit_code == 2
+    assert "'revenue' is not a column of table 'accounts'; expected one of" in result.stderr

@@ -1,0 +1,51 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from nextbest.scoring.config import load_config
+from nextbest.scoring.errors import StoreError
+from nextbest.scoring.runs import score_folder
+from nextbest.scoring.store import RunStore
+from tests.conftest import AS_OF
+
+
+def test_run_round_trips(small_dir: Path, tmp_path: Path) -> None:
+    store = RunStore(f"sqlite:///{tmp_path / 'runs.db'}")
+    run = score_folder(small_dir, load_config(), AS_OF)
+    info = store.save(run)
+
+    latest = store.run()
+    assert latest.run_id == info.run_id
+    assert latest.as_of == AS_OF
+    assert latest.config_hash == load_config().config_hash()
+    assert latest.input_fingerprint == run.input_fingerprint
+    assert latest.report["tables"]["activities"]["after_as_of"] == 1
+    rows = store.accounts(info.run_id)
+    assert [row["account_id"] for row in rows] == ["A1", "A2", "A3"]
+    assert rows[0]["reasons"] == list(run.accounts.iloc[0]["reasons"])
+    assert store.accounts(info.run_id, tier="A")[0]["account_id"] == "A1"
+    assert [lead["contact_id"] for lead in store.leads(info.run_id, account_id="A1")] == ["C1"]
+
+
+def test_failed_save_leaves_previous_run(small_dir: Path, tmp_path: Path) -> None:
+    store = RunStore(f"sqlite:///{tmp_path / 'runs.db'}")
+    run = score_folder(small_dir, load_config(), AS_OF)
+    first = store.save(run)
+    broken = score_folder(small_dir, load_config(), AS_OF)
+    broken.leads.loc[2, "lead_score"] = None
+
+    with pytest.raises(StoreError, match="cannot save the run to sqlite:///"):
+        store.save(broken)
+
+    assert [info.run_id for info in store.runs()] == [first.run_id]
+    assert store.run().run_id == first.run_id
+
+
+def test_password_never_appears_in_errors() -> None:
+    store = RunStore("postgresql+nosuchdriver://user:hunter2@127.0.0.1:1/db") if False else None
+    with pytest.raises(StoreError) as caught:
+        RunStore("postgresql+nosuchdriver://user:hunter2@127.0.0.1:1/db")
+    assert "hunter2" not in str(caught.value)
+    assert store is None
