@@ -1,0 +1,1 @@
+"""Realistic sample data: the five contract tables, a content library and the hidden truth."""
