@@ -75,7 +75,8 @@ def test_placeholders_and_mixed_dates_are_counted(tmp_path: Path) -> None:
         },
     )
     run = _score(folder)
-    assert run.report.tables["accounts"].normalised["placeholder values"] == 2
+    # "Select", "N/A" and a cell of spaces.
+    assert run.report.tables["accounts"].normalised["placeholder or blank values"] == 3
     contacts = run.report.tables["contacts"]
     assert contacts.normalised["created_at in another date format"] == 2
     assert contacts.rows_loaded == 4

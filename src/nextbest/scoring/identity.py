@@ -14,16 +14,19 @@ from collections import defaultdict
 from functools import cache
 
 import duckdb
+import numpy as np
 import pandas as pd
 from publicsuffixlist import PublicSuffixList
 from rapidfuzz import fuzz, process
 
 from nextbest.scoring.config import ScoringConfig
-from nextbest.scoring.loading import LoadReport
+from nextbest.scoring.loading import CLEAN_PREFIX, LoadReport, quote
 
 LEGAL_SUFFIXES = frozenset(
     ["inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp", "ltd", "limited", "plc", "gmbh", "mbh", "ag", "kg", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "oy", "oyj", "ab", "as", "asa", "aps", "pty", "pvt", "kk", "sl", "sc", "se", "sro", "holding", "holdings", "group", "the"]
 )
+
+FUZZY_CHUNK = 2_000
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
@@ -82,22 +85,34 @@ def normalize_company_name(value: str | None) -> str | None:
 def _fuzzy_matches(
     names: list[str], account_names: pd.DataFrame, threshold: float
 ) -> dict[str, str]:
-    """Match names to account names by token_sort_ratio, comparing names with the same initial."""
+    """Match names to account names by token_sort_ratio, comparing names with the same initial.
+
+    Blocking on the first character keeps the work near names x accounts / 36, at the cost of
+    missing a typo in the first letter.
+    """
     if threshold >= 100 or not names or account_names.empty:
         return {}
-    by_initial: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    blocks: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for norm, account_id in zip(account_names["norm"], account_names["account_id"], strict=True):
-        by_initial[norm[0]].append((norm, account_id))
-    matches = {}
+        blocks[norm[0]].append((norm, account_id))
+    queries: dict[str, list[str]] = defaultdict(list)
     for name in names:
-        block = by_initial.get(name[0])
-        if not block:
-            continue
-        best = process.extractOne(
-            name, [norm for norm, _ in block], scorer=fuzz.token_sort_ratio, score_cutoff=threshold
-        )
-        if best is not None:
-            matches[name] = block[best[2]][1]
+        if name[0] in blocks:
+            queries[name[0]].append(name)
+
+    matches: dict[str, str] = {}
+    for initial, block_names in queries.items():
+        choices = [norm for norm, _ in blocks[initial]]
+        for start in range(0, len(block_names), FUZZY_CHUNK):
+            chunk = block_names[start : start + FUZZY_CHUNK]
+            scores = process.cdist(
+                chunk, choices, scorer=fuzz.token_sort_ratio, score_cutoff=threshold,
+                dtype=np.uint8, workers=-1,
+            )
+            best = scores.argmax(axis=1)
+            for row, name in enumerate(chunk):
+                if scores[row, best[row]] >= threshold:
+                    matches[name] = blocks[initial][best[row]][1]
     return matches
 
 
@@ -143,9 +158,15 @@ def _build_lookups(connection: duckdb.DuckDBPyConnection, config: ScoringConfig)
         connection,
         """
         SELECT DISTINCT n FROM (
-            SELECT name AS n FROM accounts UNION ALL SELECT company FROM contacts
-            UNION ALL SELECT company FROM activities UNION ALL SELECT company FROM intent
+            SELECT name AS n FROM accounts
+            UNION ALL SELECT company FROM contacts
+            WHERE account_id IS NULL OR account_id NOT IN (SELECT account_id FROM accounts)
+            UNION ALL SELECT company FROM activities
+            WHERE account_id IS NULL OR account_id NOT IN (SELECT account_id FROM accounts)
+            UNION ALL SELECT company FROM intent
+            WHERE account_id IS NULL OR account_id NOT IN (SELECT account_id FROM accounts)
             UNION ALL SELECT account_id FROM opportunities
+            WHERE account_id NOT IN (SELECT account_id FROM accounts)
         ) WHERE n IS NOT NULL
         """,
     )
@@ -215,10 +236,20 @@ def _resolve(
         + (method if method.startswith("(") else f"'{method}'")
         for method, _, expression in steps
     )
+    helpers = [
+        quote(name)
+        for (name,) in connection.execute(
+            "SELECT column_name FROM duckdb_columns() WHERE table_name = ? "
+            "AND (starts_with(column_name, '_text_') OR starts_with(column_name, '_mixed_') "
+            "OR starts_with(column_name, '_range_') OR starts_with(column_name, ?))",
+            [table, CLEAN_PREFIX],
+        ).fetchall()
+    ]
+    columns = f"t.* EXCLUDE ({', '.join(helpers)})" if helpers else "t.*"
     connection.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT t.*, COALESCE({found}) AS account_key, CASE {methods} END AS matched_by
+        SELECT {columns}, COALESCE({found}) AS account_key, CASE {methods} END AS matched_by
         FROM {table} t {joins}
         """
     )

@@ -21,6 +21,7 @@ from nextbest.scoring.errors import InputError, Problem
 from nextbest.scoring.sources import SourceFile, normalize_header
 
 MAX_EXAMPLES = 3
+CLEAN_PREFIX = "__nextbest_clean_"
 OUTCOME_SYNONYMS = {
     "closed won": "won",
     "closed_won": "won",
@@ -91,6 +92,7 @@ class _Column:
     kind: Kind
     source: str | None
     text_sql: str
+    clean_sql: str | None = None
     value_sql: str = ""
     expected: str = ""
     mixed_sql: str | None = None
@@ -191,10 +193,20 @@ class _FileLoader:
 
     def _clean_text(self, column: str, source_type: str) -> str:
         placeholders = [value.strip().lower() for value in self.config.normalize.placeholders]
-        text = f"NULLIF(TRIM(CAST({quote(column)} AS VARCHAR)), '')"
-        if source_type != "VARCHAR":
+        raw = f"CAST({quote(column)} AS VARCHAR)" if source_type != "VARCHAR" else quote(column)
+        # Testing the ends first halves the cost of TRIM on millions of values that need none.
+        text = (
+            f"CASE WHEN starts_with({raw}, ' ') OR ends_with({raw}, ' ') OR {raw} = '' "
+            f"THEN NULLIF(TRIM({raw}), '') ELSE {raw} END"
+        )
+        if source_type != "VARCHAR" or not placeholders:
             return text
-        return f"CASE WHEN lower({text}) IN ({_text_list(placeholders)}) THEN NULL ELSE {text} END"
+        # Placeholders are short, so the length test skips the lower-casing for most values.
+        longest = max(len(value) for value in placeholders)
+        return (
+            f"CASE WHEN length({raw}) <= {longest + 4} AND lower(TRIM({raw})) "
+            f"IN ({_text_list(placeholders)}) THEN NULL ELSE {text} END"
+        )
 
     def _mapped_values(self, name: str, text: str) -> str:
         mapping = self.file.source.values.get(name)
@@ -262,12 +274,15 @@ class _FileLoader:
                     ]
                 )
             sql = f"TIMESTAMP {literal(parsed.isoformat(sep=' '))}"
-            return _Column(name, kind, None, "NULL", sql)
+            return _Column(name, kind, None, "NULL", value_sql=sql)
         if source_column is None:
-            return _Column(name, kind, None, "NULL", self._null_of(kind))
+            return _Column(name, kind, None, "NULL", value_sql=self._null_of(kind))
 
-        text = self._mapped_values(name, self._clean_text(source_column, source_type))
-        column = _Column(name, kind, source_column, text)
+        # The cleaned text is computed once in an inner query and read here by name, because
+        # DuckDB evaluates a repeated expression inside CASE branches again for every use.
+        clean = self._mapped_values(name, self._clean_text(source_column, source_type))
+        text = quote(CLEAN_PREFIX + name)
+        column = _Column(name, kind, source_column, text, clean)
         unit = self.file.source.units.get(name, 1.0)
         native_number = source_type in {
             "DOUBLE",
@@ -283,9 +298,12 @@ class _FileLoader:
         if kind is Kind.TEXT:
             column.value_sql = text
             if name == "type" and self.table.name == "activities":
+                vocabulary = _text_list(list(ACTIVITY_TYPES))
                 snake = f"regexp_replace(lower({text}), '[^a-z0-9]+', '_', 'g')"
+                # Canonical labels skip the regular expression, which costs seconds per 10M rows.
                 column.value_sql = (
-                    f"CASE WHEN {snake} IN ({_text_list(list(ACTIVITY_TYPES))}) THEN {snake} END"
+                    f"CASE WHEN {text} IN ({vocabulary}) THEN {text} "
+                    f"WHEN {snake} IN ({vocabulary}) THEN {snake} END"
                 )
                 column.expected = (
                     "an activity type: "
@@ -333,9 +351,12 @@ class _FileLoader:
             if source_type.startswith(("TIMESTAMP", "DATE")):
                 column.value_sql = f"CAST({quote(source_column)} AS TIMESTAMP)"
             else:
-                formats = self._date_formats(text)
-                column.value_sql = f"try_strptime({text}, [{_text_list(formats)}])"
-                column.mixed_sql = f"try_strptime({text}, {literal(formats[0])}) IS NULL"
+                formats = self._date_formats(clean)
+                main = f"try_strptime({text}, {literal(formats[0])})"
+                column.value_sql = (
+                    f"COALESCE({main}, try_strptime({text}, [{_text_list(formats[1:])}]))"
+                )
+                column.mixed_sql = f"{main} IS NULL"
                 column.expected = (
                     f"a date such as 2026-03-31 or in this column's format {formats[0]}; "
                     "set date_format on the source for another"
@@ -410,45 +431,63 @@ class _FileLoader:
         return columns
 
     def stage(self, columns: list[_Column]) -> None:
+        """Create the staged table and count what normalisation changed.
+
+        A placeholder or blank is a value present in the file but missing after cleaning, so
+        comparing non-missing counts before and after finds them without a second scan of text.
+        """
+        mapped = [column for column in columns if column.source is not None]
         selected = [f"{self.index} AS _file", f"rowid + {self.file.first_data_row} AS _row"]
         for column in columns:
             selected.append(f"{column.value_sql} AS {quote(column.name)}")
             if column.expected:
                 selected.append(f"{column.text_sql} AS {quote('_text_' + column.name)}")
+            if column.mixed_sql:
+                selected.append(f"{column.mixed_sql} AS {quote('_mixed_' + column.name)}")
+            if column.range_sql:
+                selected.append(f"{column.range_sql} AS {quote('_range_' + column.name)}")
+        present = [f"count({quote(column.source or '')})" for column in mapped]
+        raw_counts = (
+            self.connection.execute(f"SELECT {', '.join(present)} FROM {self.raw}").fetchone()
+            if present
+            else ()
+        )
+        cleaned = ", ".join(
+            f"{column.clean_sql} AS {quote(CLEAN_PREFIX + column.name)}"
+            for column in columns
+            if column.clean_sql
+        )
+        inner = f"SELECT *, rowid{', ' + cleaned if cleaned else ''} FROM {self.raw}"
+        self.connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE {self.staged} AS "
+            f"SELECT {', '.join(selected)} FROM ({inner})"
+        )
+        self.connection.execute(f"DROP TABLE {self.raw}")
+
         checks = []
-        placeholders = [value.strip().lower() for value in self.config.normalize.placeholders]
-        for column in columns:
-            if column.source is None:
-                continue
-            raw = f"lower(TRIM(CAST({quote(column.source)} AS VARCHAR)))"
-            checks.append(f"count(*) FILTER (WHERE {raw} IN ({_text_list(placeholders)}))")
+        for column in mapped:
+            cleaned = "_text_" + column.name if column.expected else column.name
+            checks.append(f"count({quote(cleaned)})")
             if column.mixed_sql:
                 checks.append(
-                    f"count(*) FILTER (WHERE {column.mixed_sql} AND {column.value_sql} IS NOT NULL)"
+                    f"count(*) FILTER (WHERE {quote('_mixed_' + column.name)} "
+                    f"AND {quote(column.name)} IS NOT NULL)"
                 )
             if column.range_sql:
-                checks.append(f"count(*) FILTER (WHERE {column.range_sql})")
-        self.connection.execute(
-            f"CREATE OR REPLACE TEMP TABLE {self.staged} AS SELECT {', '.join(selected)} FROM {self.raw}"
+                checks.append(f"count(*) FILTER (WHERE {quote('_range_' + column.name)})")
+        if not checks:
+            return
+        counts = iter(
+            self.connection.execute(f"SELECT {', '.join(checks)} FROM {self.staged}").fetchone()
         )
-        if checks:
-            counts = iter(
-                self.connection.execute(f"SELECT {', '.join(checks)} FROM {self.raw}").fetchone()
-            )
-            for column in columns:
-                if column.source is None:
-                    continue
-                self.table_report.normalised["placeholder values"] += next(counts)
-                if column.mixed_sql:
-                    self.table_report.normalised[f"{column.name} in another date format"] += next(
-                        counts
-                    )
-                if column.range_sql:
-                    self.table_report.normalised[f"{column.name} ranges set to their midpoint"] += (
-                        next(counts)
-                    )
-        self.connection.execute(f"DROP TABLE {self.raw}")
-        self.table_report.normalised = +self.table_report.normalised
+        normalised = self.table_report.normalised
+        for column, before in zip(mapped, raw_counts, strict=True):
+            normalised["placeholder or blank values"] += before - next(counts)
+            if column.mixed_sql:
+                normalised[f"{column.name} in another date format"] += next(counts)
+            if column.range_sql:
+                normalised[f"{column.name} ranges set to their midpoint"] += next(counts)
+        self.table_report.normalised = +normalised
 
     def validate(self, columns: list[_Column]) -> list[Problem]:
         typed = [column for column in columns if column.expected]
@@ -492,9 +531,6 @@ class _FileLoader:
                         f"{column.source!r}",
                     )
                 )
-        drop = ", ".join(f"DROP COLUMN {quote('_text_' + column.name)}" for column in typed)
-        for statement in drop.split(", "):
-            self.connection.execute(f"ALTER TABLE {self.staged} {statement}")
         return problems
 
     def _invalid_message(self, column: _Column) -> str:
@@ -606,6 +642,11 @@ def _combine(
         )
     elif distinct:
         parts.extend(distinct)
+    if len(plain) == 1 and not distinct:
+        # One file fills the table: renaming skips copying what may be millions of rows. The
+        # staging helper columns stay, and nothing downstream reads them.
+        connection.execute(f"ALTER TABLE staged_{staged[0][0]} RENAME TO {table.name}")
+        return
     if parts:
         body = " UNION ALL BY NAME ".join(f"SELECT * FROM ({part})" for part in parts)
         connection.execute(f"CREATE OR REPLACE TEMP TABLE {table.name} AS {body}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -128,7 +129,7 @@ def score_folder(
     config: ScoringConfig,
     as_of: date | None = None,
     progress: Progress | None = None,
-    memory_limit: str = "3GB",
+    memory_limit: str = "2GB",
 ) -> ScoredRun:
     """Score every account in a data folder. Pure: the same files, config and date give the same result."""
     as_of = as_of or date.today()
@@ -150,6 +151,9 @@ def score_folder(
             discovery = discover(data_dir, config, transcoded)
             report.warnings.extend(discovery.warnings)
             originals = {file.display: data_dir / file.display for file in discovery.files}
+            # Hashing gigabytes takes seconds; hashlib releases the GIL, so it runs beside DuckDB.
+            hashing = ThreadPoolExecutor(max_workers=1)
+            fingerprinted = hashing.submit(fingerprint, discovery.files, originals)
             load_tables(connection, discovery.files, config, report, progress)
             step("Resolving identities")
             _apply_as_of(connection, as_of_time, report)
@@ -163,7 +167,8 @@ def score_folder(
             leads = score_leads(connection, config)
             accounts = score_accounts(connection, config, weights)
             step("Fingerprinting inputs")
-            input_fingerprint = fingerprint(discovery.files, originals)
+            input_fingerprint = fingerprinted.result()
+            hashing.shutdown()
         finally:
             connection.close()
     return ScoredRun(

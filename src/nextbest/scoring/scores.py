@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import numpy as np
 import pandas as pd
@@ -145,13 +147,16 @@ def score_accounts(
     explained = connection.execute(
         f"""
         SELECT account_id,
-            list(text || format(' ({{}}{{:.1f}})', CASE WHEN contribution >= 0 THEN '+' ELSE '' END,
-                                contribution)
-                 ORDER BY abs(contribution) DESC, signal)
-                FILTER (WHERE rank <= {max_reasons}) AS reasons,
-            to_json(list({{'component': component, 'signal': signal, 'points': round(points, 2),
-                           'contribution': round(contribution, 2), 'text': text}}
-                         ORDER BY component, contribution DESC, signal)) AS signals
+            CAST(to_json(list(text || format(' ({{}}{{:.1f}})',
+                                             CASE WHEN contribution >= 0 THEN '+' ELSE '' END,
+                                             contribution)
+                              ORDER BY abs(contribution) DESC, signal)
+                         FILTER (WHERE rank <= {max_reasons})) AS VARCHAR) AS reasons,
+            CAST(to_json(list({{'component': component, 'signal': signal,
+                                'points': round(points, 2),
+                                'contribution': round(contribution, 2), 'text': text}}
+                              ORDER BY component, contribution DESC, signal)) AS VARCHAR)
+                AS signals
         FROM (SELECT *, row_number() OVER (PARTITION BY account_id
                                            ORDER BY abs(contribution) DESC, signal) AS rank
               FROM contributions WHERE abs(contribution) >= 0.05 OR component = 'negative')
@@ -176,9 +181,9 @@ def score_accounts(
         .merge(qualification, on="account_id", how="left")
         .merge(leads, on="account_id", how="left")
     )
-    frame["reasons"] = frame["reasons"].apply(
-        lambda value: list(value) if value is not None and not (isinstance(value, float)) else []
-    )
+    frame["reasons"] = [
+        json.loads(value) if isinstance(value, str) else [] for value in frame["reasons"]
+    ]
     frame["signals"] = frame["signals"].fillna("[]")
     frame["qualified"] = frame["disqualified_because"].isna()
     frame = frame.sort_values(["composite", "account_id"], ascending=[False, True], kind="stable")

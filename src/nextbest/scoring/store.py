@@ -120,11 +120,12 @@ def default_db_url() -> str:
     return f"sqlite:///{DEFAULT_DB_PATH}"
 
 
-def _records(frame: pd.DataFrame, fields: list[str]) -> list[dict[str, Any]]:
-    """Turn a frame into insert parameters, with pandas' missing values as None."""
-    subset = frame[fields].astype(object)
-    subset = subset.where(subset.notna(), None)
-    return subset.to_dict("records")
+def _column_values(series: pd.Series) -> list[Any]:
+    """Return a column as plain Python values, with pandas' missing values as None."""
+    values = series.astype(object).where(series.notna(), None).tolist()
+    if series.dtype == bool:
+        return [bool(value) for value in values]
+    return values
 
 
 class RunStore:
@@ -199,11 +200,32 @@ class RunStore:
         frame: pd.DataFrame,
         fields: list[str],
     ) -> None:
-        for start in range(0, len(frame), INSERT_BATCH):
-            batch = _records(frame.iloc[start : start + INSERT_BATCH], fields)
-            for record in batch:
-                record["run_id"] = run_id
-            connection.execute(table.insert(), batch)
+        """Insert a frame's rows through the driver's executemany, in batches.
+
+        Going around SQLAlchemy's per-row parameter processing makes 600,000 rows take seconds
+        instead of tens of seconds on SQLite.
+        """
+        columns = ["run_id", *fields]
+        marker = {"qmark": "?", "numeric": ":{}", "named": ":{}"}.get(
+            connection.dialect.paramstyle, "%s"
+        )
+        placeholders = ", ".join(
+            marker.format(position + 1) if "{}" in marker else marker
+            for position in range(len(columns))
+        )
+        if connection.dialect.paramstyle == "named":
+            placeholders = ", ".join(f":{column}" for column in columns)
+        statement = (
+            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+        )
+        values = [_column_values(frame[field]) for field in fields]
+        rows = [(run_id, *row) for row in zip(*values, strict=True)]
+        for start in range(0, len(rows), INSERT_BATCH):
+            batch = rows[start : start + INSERT_BATCH]
+            if connection.dialect.paramstyle == "named":
+                connection.exec_driver_sql(statement, [dict(zip(columns, row)) for row in batch])
+            else:
+                connection.exec_driver_sql(statement, batch)
 
     def _info(self, row: sa.Row[Any]) -> RunInfo:
         return RunInfo(
