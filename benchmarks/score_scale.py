@@ -46,7 +46,10 @@ def run_pipeline(data: str) -> dict[str, Any]:
     marks: list[tuple[str, float]] = []
     started = time.perf_counter()
     run = score_folder(
-        Path(data), load_config(), AS_OF, progress=lambda step: marks.append((step, time.perf_counter()))
+        Path(data),
+        load_config(),
+        AS_OF,
+        progress=lambda step: marks.append((step, time.perf_counter())),
     )
     finished = time.perf_counter()
     scoring_started = next(moment for step, moment in marks if step == "Computing signals")
@@ -95,8 +98,12 @@ def engagement_duckdb(data: str) -> dict[str, Any]:
         """
     ).df()
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "groups": len(frame), "total_points": float(frame["points"].sum()),
-            "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "seconds": seconds,
+        "groups": len(frame),
+        "total_points": float(frame["points"].sum()),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def engagement_pandas(data: str) -> dict[str, Any]:
@@ -107,7 +114,8 @@ def engagement_pandas(data: str) -> dict[str, Any]:
     started = time.perf_counter()
     contacts = pd.read_csv(f"{data}/contacts.csv", usecols=["contact_id", "account_id"], dtype=str)
     activities = pd.read_csv(
-        f"{data}/activities.csv", usecols=["occurred_at", "type", "account_id", "contact_id"],
+        f"{data}/activities.csv",
+        usecols=["occurred_at", "type", "account_id", "contact_id"],
         dtype=str,
     )
     by_contact = contacts.dropna().set_index("contact_id")["account_id"]
@@ -116,13 +124,19 @@ def engagement_pandas(data: str) -> dict[str, Any]:
     age = (pd.Timestamp(AS_OF) - occurred).dt.total_seconds() / 86400.0
     weight = activities["type"].map(points).fillna(0.0) * np.power(0.5, age / HALF_LIFE_DAYS)
     frame = (
-        pd.DataFrame({"account_id": account, "type": activities["type"], "points": weight})
-        [account.notna() & (age >= 0)]
-        .groupby(["account_id", "type"], sort=False)["points"].sum()
+        pd.DataFrame({"account_id": account, "type": activities["type"], "points": weight})[
+            account.notna() & (age >= 0)
+        ]
+        .groupby(["account_id", "type"], sort=False)["points"]
+        .sum()
     )
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "groups": len(frame), "total_points": float(frame.sum()),
-            "peak_rss_mb": _peak_rss_mb()}
+    return {
+        "seconds": seconds,
+        "groups": len(frame),
+        "total_points": float(frame.sum()),
+        "peak_rss_mb": _peak_rss_mb(),
+    }
 
 
 def ensure_sample(data: Path, accounts: int) -> float:
@@ -139,11 +153,17 @@ def ensure_sample(data: Path, accounts: int) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--accounts", type=int, default=100_000, help="Accounts in the sample.")
-    parser.add_argument("--data", type=Path, default=None,
-                        help="Sample folder, reused when it holds a sample of the same size. "
-                        "Default: .nextbest/bench-ACCOUNTS")
+    parser.add_argument(
+        "--data",
+        type=Path,
+        default=None,
+        help="Sample folder, reused when it holds a sample of the same size. "
+        "Default: .nextbest/bench-ACCOUNTS",
+    )
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")
     args = parser.parse_args()
     data = args.data or Path(".nextbest") / f"bench-{args.accounts}"
@@ -153,14 +173,16 @@ def main() -> None:
     duck = _in_child(engagement_duckdb, str(data))
     pandas = _in_child(engagement_pandas, str(data))
     figures = {
-        "machine": f"{platform.machine()}, {multiprocessing.cpu_count()} cores, Python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {multiprocessing.cpu_count()} cores, "
+        f"Python {platform.python_version()}",
         "generate_seconds": round(generated, 1),
         "pipeline": pipeline,
         "engagement_duckdb": duck,
         "engagement_pandas": pandas,
         "speedup": pandas["seconds"] / duck["seconds"],
         "same_result": duck["groups"] == pandas["groups"]
-        and abs(duck["total_points"] - pandas["total_points"]) <= 1e-6 * max(1.0, pandas["total_points"]),
+        and abs(duck["total_points"] - pandas["total_points"])
+        <= 1e-6 * max(1.0, pandas["total_points"]),
     }
     if args.json:
         print(json.dumps(figures, indent=1))
@@ -169,16 +191,30 @@ def main() -> None:
     print(f"machine: {figures['machine']}")
     if generated:
         print(f"sample generated in {generated:.1f}s")
-    print(f"nextbest score: {pipeline['accounts']:,} accounts, {rows:,} input rows "
-          f"({pipeline['activity_rows']:,} activities, {pipeline['intent_rows']:,} intent)")
-    print(f"  loading  {pipeline['load_seconds']:6.1f}s  {rows / pipeline['load_seconds']:>12,.0f} rows/s")
-    print(f"  scoring  {pipeline['score_seconds']:6.1f}s  {rows / pipeline['score_seconds']:>12,.0f} rows/s")
-    print(f"  total    {pipeline['total_seconds']:6.1f}s  peak memory {pipeline['peak_rss_mb']:,.0f} MB")
+    print(
+        f"nextbest score: {pipeline['accounts']:,} accounts, {rows:,} input rows "
+        f"({pipeline['activity_rows']:,} activities, {pipeline['intent_rows']:,} intent)"
+    )
+    print(
+        f"  loading  {pipeline['load_seconds']:6.1f}s  "
+        f"{rows / pipeline['load_seconds']:>12,.0f} rows/s"
+    )
+    print(
+        f"  scoring  {pipeline['score_seconds']:6.1f}s  "
+        f"{rows / pipeline['score_seconds']:>12,.0f} rows/s"
+    )
+    print(
+        f"  total    {pipeline['total_seconds']:6.1f}s  "
+        f"peak memory {pipeline['peak_rss_mb']:,.0f} MB"
+    )
     activity_rows = pipeline["activity_rows"]
     print("engagement aggregation on the same CSV files:")
     for label, result in (("duckdb", duck), ("pandas", pandas)):
-        print(f"  {label:7}{result['seconds']:6.1f}s  {activity_rows / result['seconds']:>12,.0f} rows/s"
-              f"  peak memory {result['peak_rss_mb']:,.0f} MB")
+        print(
+            f"  {label:7}{result['seconds']:6.1f}s  "
+            f"{activity_rows / result['seconds']:>12,.0f} rows/s"
+            f"  peak memory {result['peak_rss_mb']:,.0f} MB"
+        )
     print(f"  duckdb is {figures['speedup']:.1f}x faster; same result: {figures['same_result']}")
 
 

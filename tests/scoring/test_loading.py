@@ -22,10 +22,11 @@ def _problems(folder: Path) -> list[str]:
 
 
 def test_csv_dialects_load_the_same(tmp_path: Path) -> None:
-    plain = "account_id,name,employees\nA1,\"Acme, Inc.\",10\nA2,Beta,20\n"
+    plain = 'account_id,name,employees\nA1,"Acme, Inc.",10\nA2,Beta,20\n'
     variants: dict[str, bytes] = {
         "comma": plain.encode(),
-        "semicolon_crlf": plain.replace(",", ";").replace(";", ",", 0)
+        "semicolon_crlf": plain.replace(",", ";")
+        .replace(";", ",", 0)
         .replace("\n", "\r\n")
         .replace('"Acme; Inc."', '"Acme, Inc."')
         .encode(),
@@ -99,7 +100,8 @@ def test_rows_missing_required_values_are_rejected(tmp_path: Path) -> None:
         tmp_path,
         {
             "accounts.csv": "account_id,name\nA1,Acme\n",
-            "activities.csv": "occurred_at,type,account_id\n2026-11-01,web_visit,A1\n,web_visit,A1\n"
+            "activities.csv": "occurred_at,type,account_id\n"
+            "2026-11-01,web_visit,A1\n,web_visit,A1\n"
             "2026-11-02,,A1\n",
         },
     )
@@ -154,7 +156,9 @@ def test_unparseable_dates_are_listed_with_a_count(tmp_path: Path) -> None:
 
 
 def test_duplicate_account_id(tmp_path: Path) -> None:
-    folder = write_files(tmp_path, {"accounts.csv": "account_id,name\nA1,Acme\nA2,Beta\nA1,Other\n"})
+    folder = write_files(
+        tmp_path, {"accounts.csv": "account_id,name\nA1,Acme\nA2,Beta\nA1,Other\n"}
+    )
     assert _problems(folder) == [
         "accounts.csv, row 4, column 'account_id': duplicate account_id "
         "(first seen at accounts.csv row 2): 'A1' (expected each account_id once)"
@@ -214,7 +218,10 @@ def test_header_only_accounts_file(tmp_path: Path) -> None:
 def test_header_only_optional_table_is_a_warning(tmp_path: Path) -> None:
     folder = write_files(
         tmp_path,
-        {"accounts.csv": "account_id,name\nA1,Acme\n", "intent.csv": "account_id,topic,score,week\n"},
+        {
+            "accounts.csv": "account_id,name\nA1,Acme\n",
+            "intent.csv": "account_id,topic,score,week\n",
+        },
     )
     run = _score(folder)
     assert "intent.csv: no data rows, only a header" in run.report.warnings

@@ -40,7 +40,8 @@ def test_salesforce_api_exports(tmp_path: Path) -> None:
     folder = write_files(
         tmp_path,
         {
-            "Account.csv": "Id,Name,Website,Industry,NumberOfEmployees,AnnualRevenue,BillingCountry\n"
+            "Account.csv": "Id,Name,Website,Industry,NumberOfEmployees,AnnualRevenue,"
+            "BillingCountry\n"
             "001A,Acme Inc.,acme.com,Banking,800,120000000,US\n",
             "Opportunity.csv": "Id,AccountId,StageName,CloseDate,CreatedDate,Amount,IsWon\n"
             "006A,001A,Closed Lost,2026-11-01,2026-06-01T10:00:00.000Z,100,false\n",

@@ -25,12 +25,12 @@ activity = st.tuples(
 )
 intent_row = st.tuples(st.sampled_from(TOPICS), st.integers(0, 100), st.integers(0, 20))
 opportunity = st.tuples(
-    st.sampled_from(["won", "lost", "open"]), st.integers(1, 900), st.integers(0, 400),
+    st.sampled_from(["won", "lost", "open"]),
+    st.integers(1, 900),
+    st.integers(0, 400),
     st.integers(0, 200_000),
 )
-examples = settings(
-    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow]
-)
+examples = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def _day(days_ago: int) -> str:
@@ -72,8 +72,11 @@ def _engagement(run: ScoredRun) -> float:
 
 
 @examples
-@given(st.lists(activity, max_size=25), st.lists(intent_row, max_size=8),
-       st.lists(opportunity, max_size=4))
+@given(
+    st.lists(activity, max_size=25),
+    st.lists(intent_row, max_size=8),
+    st.lists(opportunity, max_size=4),
+)
 def test_scores_stay_between_0_and_100(activities, intent, opportunities) -> None:  # type: ignore[no-untyped-def]
     accounts = _score(activities, intent, opportunities).accounts
     for column in ("score", "fit", "intent", "relationship", "engagement", "negative"):
@@ -81,8 +84,12 @@ def test_scores_stay_between_0_and_100(activities, intent, opportunities) -> Non
 
 
 @examples
-@given(st.lists(activity, max_size=25), st.sampled_from(POSITIVE_TYPES), st.integers(0, 400),
-       st.sampled_from([*CONTACTS, ""]))
+@given(
+    st.lists(activity, max_size=25),
+    st.sampled_from(POSITIVE_TYPES),
+    st.integers(0, 400),
+    st.sampled_from([*CONTACTS, ""]),
+)
 def test_added_activity_never_lowers_engagement(activities, kind, age, contact) -> None:  # type: ignore[no-untyped-def]
     before = _engagement(_score(activities))
     after = _engagement(_score([*activities, (kind, age, contact)]))
@@ -90,8 +97,13 @@ def test_added_activity_never_lowers_engagement(activities, kind, age, contact) 
 
 
 @examples
-@given(st.lists(activity, max_size=25), st.sampled_from(POSITIVE_TYPES), st.integers(1, 300),
-       st.integers(1, 100), st.sampled_from([*CONTACTS, ""]))
+@given(
+    st.lists(activity, max_size=25),
+    st.sampled_from(POSITIVE_TYPES),
+    st.integers(1, 300),
+    st.integers(1, 100),
+    st.sampled_from([*CONTACTS, ""]),
+)
 def test_older_activity_counts_less(activities, kind, age, older_by, contact) -> None:  # type: ignore[no-untyped-def]
     newer = _engagement(_score([*activities, (kind, age, contact)]))
     older = _engagement(_score([*activities, (kind, age + older_by, contact)]))
@@ -99,8 +111,11 @@ def test_older_activity_counts_less(activities, kind, age, older_by, contact) ->
 
 
 @examples
-@given(st.lists(activity, max_size=25), st.lists(intent_row, max_size=8),
-       st.lists(opportunity, max_size=4))
+@given(
+    st.lists(activity, max_size=25),
+    st.lists(intent_row, max_size=8),
+    st.lists(opportunity, max_size=4),
+)
 def test_same_inputs_give_same_output(activities, intent, opportunities) -> None:  # type: ignore[no-untyped-def]
     first = _score(activities, intent, opportunities)
     second = _score(activities, intent, opportunities)
@@ -110,9 +125,13 @@ def test_same_inputs_give_same_output(activities, intent, opportunities) -> None
 
 
 @examples
-@given(st.lists(activity, max_size=15), st.lists(intent_row, max_size=5),
-       st.lists(opportunity, max_size=3), st.lists(activity, min_size=1, max_size=10),
-       st.integers(0, 30))
+@given(
+    st.lists(activity, max_size=15),
+    st.lists(intent_row, max_size=5),
+    st.lists(opportunity, max_size=3),
+    st.lists(activity, min_size=1, max_size=10),
+    st.integers(0, 30),
+)
 def test_rows_after_as_of_change_nothing(activities, intent, opportunities, future, later) -> None:  # type: ignore[no-untyped-def]
     future_day = (AS_OF + timedelta(days=later)).isoformat()
     extra = {

@@ -1,4 +1,4 @@
-"""The real exports beside the checkout load unchanged. Figures are those of the files as shipped."""
+"""The real exports beside the checkout load unchanged; the figures are the shipped files'."""
 
 from __future__ import annotations
 

@@ -12,8 +12,9 @@ from nextbest.scoring.runs import ScoredRun, score_folder
 from nextbest.scoring.scores import saturate
 from tests.conftest import AS_OF, write_files
 
-ONE_ACCOUNT = "account_id,name,industry,employees,annual_revenue,country\n" \
-    "A1,Acme,Software,1200,90000000,US\n"
+ONE_ACCOUNT = (
+    "account_id,name,industry,employees,annual_revenue,country\nA1,Acme,Software,1200,90000000,US\n"
+)
 
 
 def _run(tmp_path: Path, files: dict[str, str], config: str = "", as_of: date = AS_OF) -> ScoredRun:
@@ -54,7 +55,7 @@ def test_intent_counts_only_product_topics_at_surge(tmp_path: Path) -> None:
     run = _run(tmp_path, {"intent.csv": intent})
     account = _account(run)
     # One surge of 80 a week old: 20 points * (1 + 20 / 40) * 0.5 ** (7 / 14).
-    points = 20 * 1.5 * 0.5 ** 0.5
+    points = 20 * 1.5 * 0.5**0.5
     assert account["intent"] == pytest.approx(round(100 * (1 - math.exp(-points / 40)), 1))
     texts = [signal["text"] for signal in account["signals"] if signal["component"] == "intent"]
     assert texts == [
@@ -128,7 +129,9 @@ def test_small_sample_ranks_and_explains(small_dir: Path) -> None:
 
 
 def test_minimum_fit_disqualifies(tmp_path: Path) -> None:
-    folder = write_files(tmp_path, {"accounts.csv": "account_id,name,industry\nA1,Tiny,Hospitality\n"})
+    folder = write_files(
+        tmp_path, {"accounts.csv": "account_id,name,industry\nA1,Tiny,Hospitality\n"}
+    )
     run = score_folder(folder, load_config(), AS_OF)
     account = run.accounts.iloc[0]
     assert account["disqualified_because"] == "Fit 24.0 is below the minimum of 35"

@@ -20,7 +20,8 @@ from nextbest.scoring.errors import ConfigError, InputError, NextbestError, Stor
 
 app = typer.Typer(
     help=(
-        "Rank B2B accounts and leads by how likely they are to buy now, and explain every score.\n\n"
+        "Rank B2B accounts and leads by how likely they are to buy now, "
+        "and explain every score.\n\n"
         "Start with `nextbest sample-data demo-data` and `nextbest score demo-data`, then "
         "`nextbest top` and `nextbest explain ACCOUNT_ID`."
     ),
@@ -243,7 +244,8 @@ def score(
     tiers = run.accounts["tier"].value_counts()
     qualified = int(run.accounts["qualified"].sum())
     out.print(
-        f"Scored {len(run.accounts):,} accounts as of {run.as_of} in {elapsed:.1f}s, run {info.run_id}: "
+        f"Scored {len(run.accounts):,} accounts as of {run.as_of} in {elapsed:.1f}s, "
+        f"run {info.run_id}: "
         f"tier A {tiers.get('A', 0):,}, B {tiers.get('B', 0):,}, C {tiers.get('C', 0):,}; "
         f"{qualified:,} qualified."
     )
@@ -282,7 +284,8 @@ def top(
     if as_json:
         _json([{key: value for key, value in row.items() if key != "signals"} for row in rows])
         return
-    title = f"Top {len(rows)} {'tier ' + tier.upper() + ' ' if tier else ''}accounts, run {info.run_id} as of {info.as_of}"
+    which = f"tier {tier.upper()} " if tier else ""
+    title = f"Top {len(rows)} {which}accounts, run {info.run_id} as of {info.as_of}"
     out.print(_accounts_table(rows, title))
 
 
@@ -293,7 +296,7 @@ def explain(
     db: DbOption = None,
     run_id: RunOption = None,
 ) -> None:
-    """Show how an account's score was built: each component, its signals and their contributions."""
+    """Show how an account's score was built: components, their signals and contributions."""
     from nextbest.scoring.store import RunStore
 
     try:
@@ -316,7 +319,11 @@ def explain(
     out.print(
         f"[bold]{account['name']}[/bold] ({account['account_id']}): score {account['score']:.1f}, "
         f"tier [{_tier_style(account['tier'])}]{account['tier']}[/], rank {account['rank']}, "
-        f"{'qualified' if account['qualified'] else 'not qualified: ' + account['disqualified_because']}"
+        + (
+            "qualified"
+            if account["qualified"]
+            else f"not qualified: {account['disqualified_because']}"
+        )
     )
     out.print(f"Run {info.run_id} as of {info.as_of}", style="dim")
     weights = info.report.get("weights") or info.config["composite"]["weights"]

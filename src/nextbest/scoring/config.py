@@ -142,7 +142,8 @@ class Velocity(_Strict):
         limit = self.prior_days / self.recent_days
         if self.weight > limit:
             raise ValueError(
-                f"weight must be at most prior_days / recent_days = {limit:g}, got {self.weight:g}, "
+                f"weight must be at most prior_days / recent_days = {limit:g}, "
+                f"got {self.weight:g}, "
                 "or an added activity could lower engagement"
             )
         return self

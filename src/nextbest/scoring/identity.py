@@ -23,7 +23,48 @@ from nextbest.scoring.config import ScoringConfig
 from nextbest.scoring.loading import CLEAN_PREFIX, LoadReport, quote
 
 LEGAL_SUFFIXES = frozenset(
-    ["inc", "incorporated", "corp", "corporation", "co", "company", "llc", "llp", "lp", "ltd", "limited", "plc", "gmbh", "mbh", "ag", "kg", "sa", "sas", "sarl", "srl", "spa", "bv", "nv", "oy", "oyj", "ab", "as", "asa", "aps", "pty", "pvt", "kk", "sl", "sc", "se", "sro", "holding", "holdings", "group", "the"]
+    [
+        "inc",
+        "incorporated",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "llc",
+        "llp",
+        "lp",
+        "ltd",
+        "limited",
+        "plc",
+        "gmbh",
+        "mbh",
+        "ag",
+        "kg",
+        "sa",
+        "sas",
+        "sarl",
+        "srl",
+        "spa",
+        "bv",
+        "nv",
+        "oy",
+        "oyj",
+        "ab",
+        "as",
+        "asa",
+        "aps",
+        "pty",
+        "pvt",
+        "kk",
+        "sl",
+        "sc",
+        "se",
+        "sro",
+        "holding",
+        "holdings",
+        "group",
+        "the",
+    ]
 )
 
 FUZZY_CHUNK = 2_000
@@ -106,8 +147,12 @@ def _fuzzy_matches(
         for start in range(0, len(block_names), FUZZY_CHUNK):
             chunk = block_names[start : start + FUZZY_CHUNK]
             scores = process.cdist(
-                chunk, choices, scorer=fuzz.token_sort_ratio, score_cutoff=threshold,
-                dtype=np.uint8, workers=-1,
+                chunk,
+                choices,
+                scorer=fuzz.token_sort_ratio,
+                score_cutoff=threshold,
+                dtype=np.uint8,
+                workers=-1,
             )
             best = scores.argmax(axis=1)
             for row, name in enumerate(chunk):

@@ -175,7 +175,13 @@ class _FileLoader:
         if rows == 0:
             if self.table.name == "accounts":
                 raise InputError(
-                    [Problem(self.file.display, "file has no data rows", expected="at least one account")]
+                    [
+                        Problem(
+                            self.file.display,
+                            "file has no data rows",
+                            expected="at least one account",
+                        )
+                    ]
                 )
             self.report.warnings.append(f"{self.file.display}: no data rows, only a header")
 
@@ -219,7 +225,10 @@ class _FileLoader:
             if key != "*"
         )
         otherwise = literal(default) if default is not None else text
-        return f"CASE WHEN {text} IS NULL THEN NULL ELSE CASE lower({text}) {cases} ELSE {otherwise} END END"
+        return (
+            f"CASE WHEN {text} IS NULL THEN NULL "
+            f"ELSE CASE lower({text}) {cases} ELSE {otherwise} END END"
+        )
 
     def _date_formats(self, text: str) -> list[str]:
         """Order the candidate formats so the one that parses most of a sample comes first."""
@@ -227,13 +236,16 @@ class _FileLoader:
         month_first = list(self.config.normalize.date_formats)
         day_first = [self._swap_day_month(fmt) for fmt in month_first]
         preferred, fallback = (
-            (day_first, month_first) if self.config.normalize.day_first else (month_first, day_first)
+            (day_first, month_first)
+            if self.config.normalize.day_first
+            else (month_first, day_first)
         )
         formats = preferred + [fmt for fmt in fallback if fmt not in preferred]
         if source.date_format:
             return [source.date_format] + [fmt for fmt in formats if fmt != source.date_format]
         sample = self.connection.execute(
-            f"SELECT DISTINCT t FROM (SELECT {text} AS t FROM {self.raw} LIMIT 20000) WHERE t IS NOT NULL LIMIT 2000"
+            f"SELECT DISTINCT t FROM (SELECT {text} AS t FROM {self.raw} LIMIT 20000) "
+            "WHERE t IS NOT NULL LIMIT 2000"
         ).fetchall()
         if not sample:
             return formats
@@ -245,7 +257,7 @@ class _FileLoader:
             + ") AS sample(t)"
         ).fetchone()
         best = max(range(len(formats)), key=lambda position: (counts[position], -position))
-        return [formats[best]] + formats[:best] + formats[best + 1 :]
+        return [formats[best], *formats[:best], *formats[best + 1 :]]
 
     @staticmethod
     def _swap_day_month(fmt: str) -> str:
@@ -330,10 +342,12 @@ class _FileLoader:
                 stripped = rf"regexp_replace({text}, '[\s$€£¥,_]|%$', '', 'g')"
                 number = f"TRY_CAST({stripped} AS DOUBLE)"
                 if kind is Kind.INTEGER:
-                    bounds = f"regexp_extract({text}, '^([0-9,. ]+)\\s*[-–]\\s*([0-9,. ]+)$', ['lo', 'hi'])"
+                    pattern = "'^([0-9,. ]+)\\s*[-–]\\s*([0-9,. ]+)$'"
+                    bounds = f"regexp_extract({text}, {pattern}, ['lo', 'hi'])"
                     low = f"TRY_CAST(regexp_replace({bounds}.lo, '[ ,.]', '', 'g') AS DOUBLE)"
                     high = f"TRY_CAST(regexp_replace({bounds}.hi, '[ ,.]', '', 'g') AS DOUBLE)"
-                    plus = f"TRY_CAST(regexp_replace(regexp_extract({text}, '^([0-9,. ]+)\\+$', 1), '[ ,.]', '', 'g') AS DOUBLE)"
+                    at_least = f"regexp_extract({text}, '^([0-9,. ]+)\\+$', 1)"
+                    plus = f"TRY_CAST(regexp_replace({at_least}, '[ ,.]', '', 'g') AS DOUBLE)"
                     column.range_sql = (
                         f"({number} IS NULL AND ({low} IS NOT NULL OR {plus} IS NOT NULL))"
                     )
@@ -508,7 +522,8 @@ class _FileLoader:
                 continue
             examples = self.connection.execute(
                 f"SELECT _row, {quote('_text_' + column.name)} FROM {self.staged} "
-                f"WHERE {quote('_text_' + column.name)} IS NOT NULL AND {quote(column.name)} IS NULL "
+                f"WHERE {quote('_text_' + column.name)} IS NOT NULL "
+                f"AND {quote(column.name)} IS NULL "
                 f"ORDER BY _row LIMIT {MAX_EXAMPLES}"
             ).fetchall()
             message = self._invalid_message(column)
@@ -657,7 +672,8 @@ def _combine(
         f"{_FileLoader._null_of(column.kind)} AS {quote(column.name)}" for column in table.columns
     )
     connection.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table.name} AS SELECT 0 AS _file, 0 AS _row, {empty} LIMIT 0"
+        f"CREATE OR REPLACE TEMP TABLE {table.name} AS "
+        f"SELECT 0 AS _file, 0 AS _row, {empty} LIMIT 0"
     )
 
 

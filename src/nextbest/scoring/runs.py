@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from concurrent.futures import ThreadPoolExecutor
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -131,7 +131,10 @@ def score_folder(
     progress: Progress | None = None,
     memory_limit: str = "2GB",
 ) -> ScoredRun:
-    """Score every account in a data folder. Pure: the same files, config and date give the same result."""
+    """Score every account in a data folder.
+
+    Pure: the same files, config and date give the same accounts, leads and report.
+    """
     as_of = as_of or date.today()
     as_of_time = datetime.combine(as_of, time())
     report = LoadReport()

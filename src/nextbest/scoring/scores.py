@@ -90,7 +90,8 @@ def compute_components(
         SELECT a.account_id,
             COALESCE(sum(s.points) FILTER (WHERE s.component = 'fit'), 0) AS fit_raw,
             COALESCE(sum(s.points) FILTER (WHERE s.component = 'intent'), 0) AS intent_raw,
-            COALESCE(sum(s.points) FILTER (WHERE s.component = 'relationship'), 0) AS relationship_raw,
+            COALESCE(sum(s.points) FILTER (WHERE s.component = 'relationship'), 0)
+                AS relationship_raw,
             COALESCE(sum(s.points) FILTER (WHERE s.component = 'engagement'), 0) AS engagement_raw,
             COALESCE(sum(s.points) FILTER (WHERE s.component = 'negative'), 0) AS negative_raw
         FROM accounts a LEFT JOIN signals s ON s.account_id = a.account_id
@@ -114,7 +115,8 @@ def _contributions_sql(weights: dict[str, float]) -> str:
     cases = [f"WHEN s.component = 'fit' THEN {weights.get('fit', 0.0)!r} * s.points"]
     for component in SATURATING:
         cases.append(
-            f"WHEN s.component = '{component}' THEN {weights.get(component, 0.0)!r} * c.{component} "
+            f"WHEN s.component = '{component}' "
+            f"THEN {weights.get(component, 0.0)!r} * c.{component} "
             f"* s.points / NULLIF(c.{component}_raw, 0)"
         )
     cases.append("WHEN s.component = 'negative' THEN -s.points")
@@ -209,7 +211,8 @@ def _qualification(connection: duckdb.DuckDBPyConnection, config: ScoringConfig)
             CASE WHEN neg.competitor THEN 'Listed as a competitor'
                  WHEN neg.poor_fit THEN format('Industry {{}} is a poor fit', a.industry)
                  WHEN c.fit < {rules.min_fit!r}
-                     THEN format('Fit {{:.1f}} is below the minimum of {{:.0f}}', c.fit, {rules.min_fit!r})
+                     THEN format('Fit {{:.1f}} is below the minimum of {{:.0f}}',
+                                 c.fit, {rules.min_fit!r})
                  {country_rule}
                  ELSE NULL END AS disqualified_because
         FROM accounts a

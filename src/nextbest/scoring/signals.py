@@ -110,8 +110,12 @@ def _counted(count: str, singular: str, plural: str) -> str:
 
 
 def _activity_counted(count: str) -> str:
-    singular = " ".join(f"WHEN {literal(key)} THEN {literal(one)}" for key, (one, _) in ACTIVITY_LABELS.items())
-    plural = " ".join(f"WHEN {literal(key)} THEN {literal(many)}" for key, (_, many) in ACTIVITY_LABELS.items())
+    singular = " ".join(
+        f"WHEN {literal(key)} THEN {literal(one)}" for key, (one, _) in ACTIVITY_LABELS.items()
+    )
+    plural = " ".join(
+        f"WHEN {literal(key)} THEN {literal(many)}" for key, (_, many) in ACTIVITY_LABELS.items()
+    )
     return (
         f"CASE WHEN {count} = 1 THEN '1 ' || CASE type {singular} END "
         f"ELSE format('{{:,}} ', {count}) || CASE type {plural} END END"
@@ -210,14 +214,16 @@ def _fit_sql(config: ScoringConfig) -> str:
     FROM accounts
     UNION ALL
     SELECT account_id, 'fit', 'employees',
-        {weights.get("employees", 0)!r} * {_band_case("employees", fit.employee_bands, fit.unknown)},
+        {weights.get("employees", 0)!r}
+            * {_band_case("employees", fit.employee_bands, fit.unknown)},
         CASE WHEN employees IS NULL THEN 'Employee count unknown'
              ELSE format('{{:,}} employees is a {{:.0f}}% ICP match', employees,
                          100 * {_band_case("employees", fit.employee_bands, fit.unknown)}) END
     FROM accounts
     UNION ALL
     SELECT account_id, 'fit', 'revenue',
-        {weights.get("revenue", 0)!r} * {_band_case("annual_revenue", fit.revenue_bands, fit.unknown)},
+        {weights.get("revenue", 0)!r}
+            * {_band_case("annual_revenue", fit.revenue_bands, fit.unknown)},
         CASE WHEN annual_revenue IS NULL THEN 'Annual revenue unknown'
              ELSE format('Annual revenue ${{:,.0f}} is a {{:.0f}}% ICP match', annual_revenue,
                          100 * {_band_case("annual_revenue", fit.revenue_bands, fit.unknown)}) END
@@ -246,11 +252,13 @@ def _intent_sql(config: ScoringConfig, as_of: datetime) -> str:
     age = _days_before(as_of, "week")
     threshold = intent.surge_threshold
     strength = f"(1 + (score - {threshold!r}) / (100 - {threshold!r}))"
-    points = f"{weight} * {intent.points_per_surge!r} * {strength} * {_decay(age, repr(intent.half_life_days))}"
+    decay = _decay(age, repr(intent.half_life_days))
+    points = f"{weight} * {intent.points_per_surge!r} * {strength} * {decay}"
     as_of_sql = f"TIMESTAMP {literal(as_of.isoformat(sep=' '))}"
     return f"""
     SELECT account_id, 'intent' AS component, 'topic:' || topic AS signal, points,
-        format('Surging on {{}}: score {{:.0f}} in the week of {{}} ({{}} of the last {{}} weeks at {{:.0f}}+)',
+        format('Surging on {{}}: score {{:.0f}} in the week of {{}} '
+               || '({{}} of the last {{}} weeks at {{:.0f}}+)',
                topic, best_score, strftime(best_week, '%Y-%m-%d'), weeks, {intent.lookback_weeks},
                {threshold!r}) AS text
     FROM (
@@ -300,8 +308,9 @@ def _engagement_sql(config: ScoringConfig) -> str:
         least({velocity.max_points!r},
               {velocity.weight!r} * greatest(0, recent - prior / {prior_windows!r})),
         CASE WHEN prior > 0
-             THEN format('Engagement in the last {{}} days is {{:.1f}}× the rate of the {{}} days before',
-                         {velocity.recent_days}, recent / (prior / {prior_windows!r}), {velocity.prior_days})
+             THEN format('Engagement in the last {{}} days is {{:.1f}}× the rate '
+                         || 'of the {{}} days before', {velocity.recent_days},
+                         recent / (prior / {prior_windows!r}), {velocity.prior_days})
              ELSE format('New engagement in the last {{}} days after none in the {{}} days before',
                          {velocity.recent_days}, {velocity.prior_days}) END
     FROM (SELECT account_id, COALESCE({recent}, 0) AS recent, COALESCE({prior}, 0) AS prior
@@ -316,11 +325,13 @@ def _relationship_sql(config: ScoringConfig, as_of: datetime) -> str:
     return f"""
     SELECT account_key AS account_id, 'relationship' AS component, 'open_pipeline' AS signal,
         {rel.open_opportunity!r}
-        + {rel.open_amount_points!r} * (1 - exp(-COALESCE(sum(amount), 0) / {rel.open_amount_scale!r})),
+        + {rel.open_amount_points!r}
+            * (1 - exp(-COALESCE(sum(amount), 0) / {rel.open_amount_scale!r})),
         {_counted("count(*)", "open opportunity", "open opportunities")}
             || format(' worth ${{:,.0f}}{{}}', COALESCE(sum(amount), 0),
                CASE WHEN count(product) > 0
-                    THEN ' (' || string_agg(DISTINCT product, ', ' ORDER BY product) || ')' ELSE '' END)
+                    THEN ' (' || string_agg(DISTINCT product, ', ' ORDER BY product) || ')'
+                    ELSE '' END)
     FROM opportunities WHERE account_key IS NOT NULL AND outcome = 'open'
     GROUP BY account_key
     UNION ALL
@@ -334,12 +345,14 @@ def _relationship_sql(config: ScoringConfig, as_of: datetime) -> str:
     SELECT account_id, 'relationship', 'customer', {rel.customer!r}, 'Existing customer'
     FROM accounts WHERE is_customer
     UNION ALL
-    SELECT account_id, 'relationship', 'meetings', {rel.meeting!r} * least(count(*), {rel.max_meetings}),
+    SELECT account_id, 'relationship', 'meetings',
+        {rel.meeting!r} * least(count(*), {rel.max_meetings}),
         {_counted("count(*)", "meeting", "meetings")} || ' in the last {meeting_window} days'
     FROM touches WHERE type = 'meeting' AND age >= 0 AND age <= {meeting_window}
     GROUP BY account_id
     UNION ALL
-    SELECT account_key, 'relationship', 'contacts', {rel.contact!r} * least(count(*), {rel.max_contacts}),
+    SELECT account_key, 'relationship', 'contacts',
+        {rel.contact!r} * least(count(*), {rel.max_contacts}),
         {_counted("count(*)", "contact", "contacts")} || ' known'
     FROM people WHERE account_key IS NOT NULL
     GROUP BY account_key

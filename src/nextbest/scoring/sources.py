@@ -316,14 +316,15 @@ def discover(data_dir: Path, config: ScoringConfig, workdir: Path) -> Discovery:
             problems.extend(error.problems)
             continue
 
-        if headerless and probe.file_format == "csv":
-            if len(probe.columns) == len(headerless.source.names or ()):
-                opened[path] = probe
-                planned.append((path, headerless.source, f"preset {headerless.name}"))
-                planned.extend(
-                    (path, extra, f"preset {headerless.name}") for extra in headerless.also
-                )
-                continue
+        if (
+            headerless
+            and probe.file_format == "csv"
+            and len(probe.columns) == len(headerless.source.names or ())
+        ):
+            opened[path] = probe
+            planned.append((path, headerless.source, f"preset {headerless.name}"))
+            planned.extend((path, extra, f"preset {headerless.name}") for extra in headerless.also)
+            continue
         header = _open(path, display, None, workdir) if headerless else probe
         matched = [
             preset for preset in presets().values() if _signature_matches(preset, header.columns)

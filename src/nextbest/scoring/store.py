@@ -1,4 +1,4 @@
-"""The run store: every scoring run with its accounts and leads, in SQLite or any SQLAlchemy database.
+"""The run store: every scoring run with its accounts and leads, in any SQLAlchemy database.
 
 A run is written in one transaction, so a reader sees the previous run or the new one, never half.
 """
@@ -215,15 +215,15 @@ class RunStore:
         )
         if connection.dialect.paramstyle == "named":
             placeholders = ", ".join(f":{column}" for column in columns)
-        statement = (
-            f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
-        )
+        statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
         values = [_column_values(frame[field]) for field in fields]
         rows = [(run_id, *row) for row in zip(*values, strict=True)]
         for start in range(0, len(rows), INSERT_BATCH):
             batch = rows[start : start + INSERT_BATCH]
             if connection.dialect.paramstyle == "named":
-                connection.exec_driver_sql(statement, [dict(zip(columns, row)) for row in batch])
+                connection.exec_driver_sql(
+                    statement, [dict(zip(columns, row, strict=True)) for row in batch]
+                )
             else:
                 connection.exec_driver_sql(statement, batch)
 
