@@ -109,6 +109,14 @@ def _counted(count: str, singular: str, plural: str) -> str:
     )
 
 
+def _ago(age: str) -> str:
+    """SQL for 'today', '1 day ago' or '12 days ago' from an age in fractional days."""
+    return (
+        f"CASE WHEN {age} < 1 THEN 'less than a day ago' WHEN {age} < 2 THEN '1 day ago' "
+        f"ELSE format('{{}} days ago', CAST(floor({age}) AS BIGINT)) END"
+    )
+
+
 def _activity_counted(count: str) -> str:
     singular = " ".join(
         f"WHEN {literal(key)} THEN {literal(one)}" for key, (one, _) in ACTIVITY_LABELS.items()
@@ -290,7 +298,7 @@ def _engagement_sql(config: ScoringConfig) -> str:
     return f"""
     SELECT account_id, 'engagement' AS component, 'activity:' || type AS signal,
         sum({decayed}) AS points,
-        {_activity_counted("count(*)")} || format(', latest {{:.0f}} days ago', min(age))
+        {_activity_counted("count(*)")} || ', latest ' || {_ago("min(age)")}
     FROM touches WHERE age >= 0 AND age <= {lookback} AND base_points > 0
     GROUP BY account_id, type
     UNION ALL
@@ -400,7 +408,7 @@ def _negative_sql(config: ScoringConfig, as_of: datetime) -> str:
       AND EXISTS (SELECT 1 FROM touches)
     UNION ALL
     SELECT account_key, 'negative', 'recent_loss', {neg.recent_loss!r},
-        format('Lost a deal {{:.0f}} days ago', {lost_age})
+        'Lost a deal ' || {_ago(lost_age)}
     FROM opportunities
     WHERE account_key IS NOT NULL AND outcome = 'lost' AND closed_at < {as_of_sql}
     GROUP BY account_key HAVING {lost_age} <= {neg.recent_loss_days}
