@@ -3,7 +3,7 @@
     python benchmarks/score_scale.py [--accounts 100000] [--data DIR]
 
 Generates the sample (about 100 activity rows and 10 intent rows per account) unless DIR already
-holds one of the same size, then runs, each in a fresh process so peak memory is its own:
+contains one of the same size, then runs, each in a fresh process so peak memory is its own:
 
 1. the full `nextbest score` pipeline, timing its loading and scoring phases;
 2. the engagement aggregation (decayed points per account and activity type, reached through
@@ -140,7 +140,7 @@ def engagement_pandas(data: str) -> dict[str, Any]:
 
 
 def ensure_sample(data: Path, accounts: int) -> float:
-    """Generate the sample unless the folder already holds one of this size. Returns seconds."""
+    """Generate the sample unless the folder already contains one of this size. Returns seconds."""
     marker = data / ".benchmark.json"
     if marker.exists() and json.loads(marker.read_text()).get("accounts") == accounts:
         return 0.0
@@ -161,7 +161,7 @@ def main() -> None:
         "--data",
         type=Path,
         default=None,
-        help="Sample folder, reused when it holds a sample of the same size. "
+        help="Sample folder, reused when it contains a sample of the same size. "
         "Default: .nextbest/bench-ACCOUNTS",
     )
     parser.add_argument("--json", action="store_true", help="Print the figures as JSON.")

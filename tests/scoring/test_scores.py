@@ -109,8 +109,8 @@ def test_reasons_are_ranked_and_capped(small_dir: Path) -> None:
         contributions = sorted(
             (abs(signal["contribution"]) for signal in json.loads(signals)), reverse=True
         )
-        shown = [abs(float(reason.rsplit("(", 1)[1].rstrip(")"))) for reason in reasons]
-        assert shown == pytest.approx(contributions[: len(shown)], abs=0.051)
+        displayed = [abs(float(reason.rsplit("(", 1)[1].rstrip(")"))) for reason in reasons]
+        assert displayed == pytest.approx(contributions[: len(displayed)], abs=0.051)
 
 
 def test_small_sample_ranks_and_explains(small_dir: Path) -> None:

@@ -438,7 +438,7 @@ def sample_data(
 ) -> None:
     """Write a realistic sample: accounts, contacts, activities, intent, opportunities, content.
 
-    A hidden "in market" propensity drives the behaviour; it is written to truth/in_market.csv,
+    A hidden "in market" propensity drives the behaviour. It is written to truth/in_market.csv,
     which scoring never reads, so you can check how well the score recovers it.
     """
     from nextbest.samples.generator import generate_sample

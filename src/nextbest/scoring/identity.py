@@ -1,9 +1,12 @@
 """Identity resolution: attach every contact, activity, intent and opportunity row to an account.
 
-Order of evidence: the account id; a contact id (activities); an email address of a known contact
-(activities); the normalised web domain; the email's domain unless it is free mail; the company
-name with legal suffixes and punctuation removed, exactly, then fuzzily. Normalisation runs in
-Python once per distinct value, and the matching itself runs as joins in DuckDB.
+Evidence is tried in this order, and the first that finds an account wins:
+1. the account id;
+2. for activities, a contact id, then the email address of a known contact;
+3. the normalised web domain, then the email's domain unless it is free mail;
+4. the company name without legal suffixes and punctuation, exactly, then fuzzily.
+
+Normalisation runs in Python once per distinct value, and the matching runs as joins in DuckDB.
 """
 
 from __future__ import annotations
@@ -272,7 +275,7 @@ def _resolve(
     """Add `account_key` and `matched_by` to a table from the first step that finds an account.
 
     Each step is (method, join clause, expression for the account id found). A method in
-    parentheses is an SQL expression, such as the column that says whether a name matched fuzzily.
+    parentheses is an SQL expression, such as the column recording a fuzzy name match.
     """
     joins = " ".join(join for _, join, _ in steps)
     found = ", ".join(expression for _, _, expression in steps)

@@ -34,7 +34,7 @@ Progress = Callable[[str], None]
 
 @dataclass
 class TableReport:
-    """What happened to one table's rows on the way in."""
+    """Row counts of one table: read, loaded, normalised, rejected, after as-of, unmatched."""
 
     files: list[str] = field(default_factory=list)
     rows_read: int = 0
@@ -86,7 +86,7 @@ def _text_list(values: list[str]) -> str:
 
 @dataclass
 class _Column:
-    """How one contract column is computed from a source file."""
+    """The SQL that computes one contract column from a source file."""
 
     name: str
     kind: Kind

@@ -258,9 +258,9 @@ def _expand(source: Source) -> tuple[Source, tuple[Source, ...]]:
 def discover(data_dir: Path, config: ScoringConfig, workdir: Path) -> Discovery:
     """Decide, for every file in the data folder, which table it fills and how.
 
-    Files claimed by the config's sources come first; the rest are recognised by their name
-    (accounts.csv, deals.parquet, ...), by a preset's header signature, or by a headerless
-    preset's file name. Anything else is skipped with a warning.
+    Files claimed by the config's sources come first. The rest are recognised by a headerless
+    preset's file name, by a preset's header signature, or by their own name (accounts.csv,
+    deals.parquet, ...). Anything else is skipped with a warning.
     """
     if not data_dir.is_dir():
         raise InputError([Problem(str(data_dir), "data folder not found", expected="a folder")])

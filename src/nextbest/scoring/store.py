@@ -129,7 +129,7 @@ def _column_values(series: pd.Series) -> list[Any]:
 
 
 class RunStore:
-    """Reads and writes scoring runs. Open one per process; it holds a connection pool."""
+    """Reads and writes scoring runs. Open one per process, because it keeps a connection pool."""
 
     def __init__(self, url: str | None = None) -> None:
         self.url = url or default_db_url()
