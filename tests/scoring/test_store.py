@@ -44,8 +44,28 @@ def test_failed_save_leaves_previous_run(small_dir: Path, tmp_path: Path) -> Non
 
 
 def test_password_never_appears_in_errors() -> None:
-    store = RunStore("postgresql+nosuchdriver://user:hunter2@127.0.0.1:1/db") if False else None
     with pytest.raises(StoreError) as caught:
         RunStore("postgresql+nosuchdriver://user:hunter2@127.0.0.1:1/db")
     assert "hunter2" not in str(caught.value)
-    assert store is None
+    assert "user:***@127.0.0.1" in str(caught.value)
+
+
+def test_only_newest_runs_keep_details(small_dir: Path, tmp_path: Path) -> None:
+    store = RunStore(f"sqlite:///{tmp_path / 'runs.db'}", keep_details=2)
+    run = score_folder(small_dir, load_config(), AS_OF)
+    saved = [store.save(run) for _ in range(3)]
+
+    oldest, middle, newest = (info.run_id for info in saved)
+    assert store.run(oldest).details_kept is False
+    assert store.run(middle).details_kept is True
+    assert store.run(newest).details_kept is True
+    old_account = store.accounts(oldest, account_id="A1")[0]
+    assert old_account["signals"] == []
+    assert old_account["reasons"] == list(run.accounts.iloc[0]["reasons"])
+    assert store.leads(oldest) == []
+    assert len(store.leads(newest)) == 3
+
+
+def test_keep_details_must_be_positive(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="keep_details must be at least 1, got 0"):
+        RunStore(f"sqlite:///{tmp_path / 'runs.db'}", keep_details=0)

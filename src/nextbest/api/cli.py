@@ -12,7 +12,7 @@ from typing import Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from nextbest.scoring.config import defaults_text, load_config
@@ -81,12 +81,16 @@ def _parse_date(value: str | None, option: str) -> date | None:
 
 
 class _Steps:
-    """Show each step of a long job with a spinner and its elapsed time, on standard error."""
+    """Show each step of a long job on standard error: a bar when its size is known, else a spinner.
+
+    Nothing is drawn when standard error is not a terminal, so logs stay clean.
+    """
 
     def __init__(self) -> None:
         self.progress = Progress(
             SpinnerColumn(finished_text="[green]✓[/green]"),
             TextColumn("{task.description}"),
+            BarColumn(bar_width=30),
             TimeElapsedColumn(),
             console=err,
             transient=not err.is_terminal,
@@ -106,6 +110,11 @@ class _Steps:
         if self.task is not None:
             self.progress.update(self.task, total=1, completed=1)
         self.task = None if description is None else self.progress.add_task(description, total=None)
+
+    def advance(self, done: int, total: int) -> None:
+        """Set the current step's progress, in whatever unit the step counts."""
+        if self.task is not None and total > 0:
+            self.progress.update(self.task, completed=done, total=total)
 
 
 def _tier_style(tier: str) -> str:
@@ -207,6 +216,15 @@ def score(
     ] = None,
     db: DbOption = None,
     limit: Annotated[int, typer.Option("--limit", min=0, help="Accounts shown in the table.")] = 15,
+    keep_details: Annotated[
+        int,
+        typer.Option(
+            "--keep-details",
+            min=1,
+            help="Runs whose signal lists and leads stay in the store; older runs keep scores, "
+            "tiers and reasons.",
+        ),
+    ] = 5,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
 ) -> None:
     """Load a folder of exports, score and rank every account, and store the run.
@@ -225,7 +243,7 @@ def score(
             usage_error("--out", str(error))
     try:
         settings = load_config(config)
-        store = RunStore(db)
+        store = RunStore(db, keep_details=keep_details)
         started = time.perf_counter()
         with _Steps() as steps:
             run = score_folder(data_dir, settings, as_of_date, progress=steps.step)
@@ -311,20 +329,32 @@ def explain(
         leads = store.leads(info.run_id, account_id=account_id, limit=5)
     except NextbestError as error:
         fail(error)
-    account = rows[0] | {"run_id": info.run_id, "as_of": info.as_of.isoformat(), "top_leads": leads}
+    account = rows[0] | {
+        "run_id": info.run_id,
+        "as_of": info.as_of.isoformat(),
+        "details_kept": info.details_kept,
+        "top_leads": leads,
+    }
     if as_json:
         _json(account)
         return
 
     out.print(
-        f"[bold]{account['name']}[/bold] ({account['account_id']}): score {account['score']:.1f}, "
+        f"[bold]{escape(str(account['name']))}[/bold] ({escape(str(account['account_id']))}): "
+        f"score {account['score']:.1f}, "
         f"tier [{_tier_style(account['tier'])}]{account['tier']}[/], rank {account['rank']}, "
         + (
             "qualified"
             if account["qualified"]
-            else f"not qualified: {account['disqualified_because']}"
+            else f"not qualified: {escape(str(account['disqualified_because']))}"
         )
     )
+    if not info.details_kept:
+        out.print(
+            "This run is older than the runs the store keeps signals for; "
+            "its reasons are below, and `nextbest runs` lists newer runs.",
+            style="yellow",
+        )
     out.print(f"Run {info.run_id} as of {info.as_of}", style="dim")
     weights = info.report.get("weights") or info.config["composite"]["weights"]
     for component in ("fit", "intent", "relationship", "engagement", "negative"):
@@ -452,8 +482,9 @@ def sample_data(
 
             def report(step: str, done: int, total: int) -> None:
                 if not last or last[0] != step:
-                    steps.step(f"Writing {step}")
+                    steps.step("Building the tables" if step == "generate" else f"Writing {step}")
                     last[:] = [step]
+                steps.advance(done, total)
 
             summary = generate_sample(
                 out_dir,

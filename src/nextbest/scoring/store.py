@@ -20,6 +20,9 @@ from nextbest.scoring.errors import StoreError
 from nextbest.scoring.runs import ScoredRun
 
 DEFAULT_DB_PATH = Path(".nextbest") / "nextbest.db"
+# Signal lists and leads take most of a run's space (about 0.5 GB per 100,000 accounts in
+# SQLite), so only the newest runs keep them. Older runs keep scores, tiers and reasons.
+DEFAULT_KEEP_DETAILS = 5
 INSERT_BATCH = 20_000
 
 metadata = sa.MetaData()
@@ -37,6 +40,7 @@ runs_table = sa.Table(
     sa.Column("accounts", sa.Integer, nullable=False),
     sa.Column("report", sa.Text, nullable=False),
     sa.Column("config", sa.Text, nullable=False),
+    sa.Column("details_kept", sa.Boolean, nullable=False, default=True),
 )
 
 run_accounts_table = sa.Table(
@@ -100,6 +104,7 @@ class RunInfo:
     accounts: int
     report: dict[str, Any]
     config: dict[str, Any]
+    details_kept: bool = True
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -113,6 +118,7 @@ class RunInfo:
             "accounts": self.accounts,
             "report": self.report,
             "config": self.config,
+            "details_kept": self.details_kept,
         }
 
 
@@ -131,7 +137,10 @@ def _column_values(series: pd.Series) -> list[Any]:
 class RunStore:
     """Reads and writes scoring runs. Open one per process, because it keeps a connection pool."""
 
-    def __init__(self, url: str | None = None) -> None:
+    def __init__(self, url: str | None = None, keep_details: int = DEFAULT_KEEP_DETAILS) -> None:
+        if keep_details < 1:
+            raise StoreError(f"keep_details must be at least 1, got {keep_details}")
+        self.keep_details = keep_details
         self.url = url or default_db_url()
         if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
             path = Path(self.url.removeprefix("sqlite:///"))
@@ -159,7 +168,7 @@ class RunStore:
     def save(self, run: ScoredRun, model_version: str | None = None) -> RunInfo:
         """Write a run and all its rows in one transaction and return its record."""
         self._create()
-        created_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        created_at = datetime.now(UTC).replace(tzinfo=None)
         run_id = f"{created_at:%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
         accounts = run.accounts.assign(
             reasons=run.accounts["reasons"].map(json.dumps),
@@ -182,12 +191,14 @@ class RunStore:
             "as_of": run.as_of,
             "report": json.dumps(info.report),
             "config": json.dumps(info.config, sort_keys=True),
+            "details_kept": True,
         }
         try:
             with self.engine.begin() as connection:
                 connection.execute(runs_table.insert(), [row])
                 self._insert(connection, run_accounts_table, run_id, accounts, ACCOUNT_FIELDS)
                 self._insert(connection, run_leads_table, run_id, run.leads, LEAD_FIELDS)
+                self._prune_details(connection)
         except SQLAlchemyError as error:
             raise StoreError(f"cannot save the run to {self._safe_url()}: {error}") from None
         return info
@@ -227,6 +238,26 @@ class RunStore:
             else:
                 connection.exec_driver_sql(statement, batch)
 
+    def _prune_details(self, connection: sa.Connection) -> None:
+        """Drop signal lists and leads of all but the newest `keep_details` runs."""
+        older = (
+            sa.select(runs_table.c.run_id)
+            .where(runs_table.c.details_kept)
+            .order_by(runs_table.c.created_at.desc(), runs_table.c.run_id.desc())
+            .offset(self.keep_details)
+        )
+        run_ids = [row.run_id for row in connection.execute(older)]
+        if not run_ids:
+            return
+        accounts = run_accounts_table
+        connection.execute(
+            accounts.update().where(accounts.c.run_id.in_(run_ids)).values(signals="[]")
+        )
+        connection.execute(run_leads_table.delete().where(run_leads_table.c.run_id.in_(run_ids)))
+        connection.execute(
+            runs_table.update().where(runs_table.c.run_id.in_(run_ids)).values(details_kept=False)
+        )
+
     def _info(self, row: sa.Row[Any]) -> RunInfo:
         return RunInfo(
             run_id=row.run_id,
@@ -239,6 +270,7 @@ class RunStore:
             accounts=row.accounts,
             report=json.loads(row.report),
             config=json.loads(row.config),
+            details_kept=row.details_kept,
         )
 
     def runs(self, limit: int = 20) -> list[RunInfo]:
