@@ -23,7 +23,8 @@ from publicsuffixlist import PublicSuffixList
 from rapidfuzz import fuzz, process
 
 from nextbest.scoring.config import ScoringConfig
-from nextbest.scoring.loading import CLEAN_PREFIX, LoadReport, quote
+from nextbest.scoring.loading import CLEAN_PREFIX, LoadReport
+from nextbest.scoring.sql import quote
 
 LEGAL_SUFFIXES = frozenset(
     [

@@ -19,6 +19,7 @@ from nextbest.scoring.config import ScoringConfig
 from nextbest.scoring.contract import ACTIVITY_TYPES, OUTCOMES, TABLES, Kind, Table
 from nextbest.scoring.errors import InputError, Problem
 from nextbest.scoring.sources import SourceFile, normalize_header
+from nextbest.scoring.sql import literal, quote, text_list
 
 MAX_EXAMPLES = 3
 CLEAN_PREFIX = "__nextbest_clean_"
@@ -70,18 +71,6 @@ class LoadReport:
             "tables": {name: report.to_dict() for name, report in self.tables.items()},
             "warnings": self.warnings,
         }
-
-
-def quote(identifier: str) -> str:
-    return '"' + identifier.replace('"', '""') + '"'
-
-
-def literal(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
-
-
-def _text_list(values: list[str]) -> str:
-    return ", ".join(literal(value) for value in values)
 
 
 @dataclass
@@ -211,7 +200,7 @@ class _FileLoader:
         longest = max(len(value) for value in placeholders)
         return (
             f"CASE WHEN length({raw}) <= {longest + 4} AND lower(TRIM({raw})) "
-            f"IN ({_text_list(placeholders)}) THEN NULL ELSE {text} END"
+            f"IN ({text_list(placeholders)}) THEN NULL ELSE {text} END"
         )
 
     def _mapped_values(self, name: str, text: str) -> str:
@@ -310,7 +299,7 @@ class _FileLoader:
         if kind is Kind.TEXT:
             column.value_sql = text
             if name == "type" and self.table.name == "activities":
-                vocabulary = _text_list(list(ACTIVITY_TYPES))
+                vocabulary = text_list(list(ACTIVITY_TYPES))
                 snake = f"regexp_replace(lower({text}), '[^a-z0-9]+', '_', 'g')"
                 # Canonical labels skip the regular expression, which costs seconds per 10M rows.
                 column.value_sql = (
@@ -329,7 +318,7 @@ class _FileLoader:
                 )
                 lower = f"lower({text})"
                 column.value_sql = (
-                    f"CASE WHEN {lower} IN ({_text_list(list(OUTCOMES))}) THEN {lower} "
+                    f"CASE WHEN {lower} IN ({text_list(list(OUTCOMES))}) THEN {lower} "
                     f"ELSE CASE {lower} {cases} END END"
                 )
                 column.expected = (
@@ -368,7 +357,7 @@ class _FileLoader:
                 formats = self._date_formats(clean)
                 main = f"try_strptime({text}, {literal(formats[0])})"
                 column.value_sql = (
-                    f"COALESCE({main}, try_strptime({text}, [{_text_list(formats[1:])}]))"
+                    f"COALESCE({main}, try_strptime({text}, [{text_list(formats[1:])}]))"
                 )
                 column.mixed_sql = f"{main} IS NULL"
                 column.expected = (
@@ -379,8 +368,8 @@ class _FileLoader:
             if source_type == "BOOLEAN":
                 column.value_sql = quote(source_column)
             else:
-                truthy = _text_list([value.lower() for value in self.config.normalize.true_values])
-                falsy = _text_list([value.lower() for value in self.config.normalize.false_values])
+                truthy = text_list([value.lower() for value in self.config.normalize.true_values])
+                falsy = text_list([value.lower() for value in self.config.normalize.false_values])
                 column.value_sql = (
                     f"CASE WHEN lower({text}) IN ({truthy}) THEN TRUE "
                     f"WHEN lower({text}) IN ({falsy}) THEN FALSE END"

@@ -16,7 +16,7 @@ import pandas as pd
 
 from nextbest.scoring.config import ScoringConfig
 from nextbest.scoring.identity import resolve_identities
-from nextbest.scoring.loading import LoadReport, literal, load_tables
+from nextbest.scoring.loading import LoadReport, load_tables
 from nextbest.scoring.scores import (
     available_components,
     effective_weights,
@@ -25,6 +25,7 @@ from nextbest.scoring.scores import (
 )
 from nextbest.scoring.signals import build_signals, prepare
 from nextbest.scoring.sources import SourceFile, discover
+from nextbest.scoring.sql import literal
 
 Progress = Callable[[str], None]
 

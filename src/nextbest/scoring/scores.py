@@ -9,34 +9,10 @@ import numpy as np
 import pandas as pd
 
 from nextbest.scoring.config import ScoringConfig
-from nextbest.scoring.loading import literal
-from nextbest.scoring.signals import _decay, _map_case, _text_list
+from nextbest.scoring.sql import decay, map_case, text_list
 
 COMPONENTS = ("fit", "intent", "relationship", "engagement")
 SATURATING = ("intent", "relationship", "engagement")
-
-ACCOUNT_COLUMNS = [
-    "account_id",
-    "name",
-    "rank",
-    "score",
-    "tier",
-    "qualified",
-    "fit",
-    "intent",
-    "relationship",
-    "engagement",
-    "negative",
-    "reasons",
-    "disqualified_because",
-    "domain",
-    "industry",
-    "country",
-    "owner",
-    "top_lead_id",
-    "top_lead_name",
-    "top_lead_score",
-]
 
 
 def saturate(raw: np.ndarray | pd.Series, scale: float) -> np.ndarray:
@@ -198,7 +174,7 @@ def score_accounts(
 
 def _qualification(connection: duckdb.DuckDBPyConnection, config: ScoringConfig) -> pd.DataFrame:
     rules = config.qualification
-    served = _text_list([code.upper() for code in rules.countries])
+    served = text_list([code.upper() for code in rules.countries])
     country_rule = (
         f"WHEN cc.code IS NULL OR cc.code NOT IN ({served}) THEN "
         f"format('Country {{}} is not served', COALESCE(a.country, 'unknown'))"
@@ -229,18 +205,18 @@ def _qualification(connection: duckdb.DuckDBPyConnection, config: ScoringConfig)
 def score_leads(connection: duckdb.DuckDBPyConnection, config: ScoringConfig) -> pd.DataFrame:
     """Score every contact as a lead and create the `leads` table."""
     leads = config.leads
-    persona_match = _map_case("p.persona_key", config.fit.personas, "0.3")
-    seniority = _map_case(
+    persona_match = map_case("p.persona_key", config.fit.personas, "0.3")
+    seniority = map_case(
         "p.seniority_key", leads.seniority, repr(leads.seniority.get("individual", 0.4))
     )
     sources = {key.lower(): value for key, value in leads.sources.items()}
     source_quality = (
         f"CASE WHEN p.lead_source IS NULL THEN {leads.unknown_source!r} ELSE "
-        + _map_case("lower(trim(p.lead_source))", sources, repr(leads.unknown_source))
+        + map_case("lower(trim(p.lead_source))", sources, repr(leads.unknown_source))
         + " END"
     )
     weights = leads.weights
-    decayed = f"base_points * {_decay('age', 'half_life')}"
+    decayed = f"base_points * {decay('age', 'half_life')}"
     lookback = config.engagement.lookback_days
     connection.execute(
         f"""
@@ -271,6 +247,3 @@ def score_leads(connection: duckdb.DuckDBPyConnection, config: ScoringConfig) ->
         """
     )
     return connection.execute("SELECT * FROM leads ORDER BY lead_score DESC, contact_id").df()
-
-
-__all__ = ["ACCOUNT_COLUMNS", "literal", "saturate", "score_accounts", "score_leads"]

@@ -16,7 +16,7 @@ import pycountry
 
 from nextbest.scoring.config import Band, ScoringConfig
 from nextbest.scoring.identity import normalize_company_name, normalize_domain
-from nextbest.scoring.loading import literal, quote
+from nextbest.scoring.sql import decay, literal, map_case, text_list
 
 COUNTRY_ALIASES = {
     "uk": "GB",
@@ -72,13 +72,6 @@ def _band_case(column: str, bands: list[Band], unknown: float) -> str:
     return f"CASE WHEN {column} IS NULL THEN {unknown!r} {cases} ELSE 0.0 END"
 
 
-def _map_case(expression: str, mapping: dict[str, float], otherwise: str) -> str:
-    if not mapping:
-        return otherwise
-    cases = " ".join(f"WHEN {literal(key)} THEN {value!r}" for key, value in mapping.items())
-    return f"CASE {expression} {cases} ELSE {otherwise} END"
-
-
 ACTIVITY_LABELS: dict[str, tuple[str, str]] = {
     "web_visit": ("web visit", "web visits"),
     "pricing_page_view": ("pricing page view", "pricing page views"),
@@ -130,10 +123,6 @@ def _activity_counted(count: str) -> str:
     )
 
 
-def _decay(age: str, half_life: str) -> str:
-    return f"pow(0.5, {age} / {half_life})"
-
-
 def prepare(connection: duckdb.DuckDBPyConnection, config: ScoringConfig, as_of: datetime) -> None:
     """Derive the columns signals need: personas from titles, country codes, activity ages."""
     countries = [
@@ -158,7 +147,7 @@ def prepare(connection: duckdb.DuckDBPyConnection, config: ScoringConfig, as_of:
         f"WHEN regexp_matches(lower(title), {literal(rule.pattern)}) THEN {literal(rule.seniority)}"
         for rule in config.seniority
     )
-    free_mail = _text_list([domain.lower() for domain in config.identity.free_mail_domains])
+    free_mail = text_list([domain.lower() for domain in config.identity.free_mail_domains])
     connection.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE people AS
@@ -172,12 +161,12 @@ def prepare(connection: duckdb.DuckDBPyConnection, config: ScoringConfig, as_of:
         """
     )
     age = _days_before(as_of, "occurred_at")
-    half_lives = _map_case(
+    half_lives = map_case(
         "type",
         {key: value for key, value in config.engagement.half_life_days.items() if key != "default"},
         repr(config.engagement.half_life("default")),
     )
-    points = _map_case("type", config.engagement.points, "0.0")
+    points = map_case("type", config.engagement.points, "0.0")
     connection.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE touches AS
@@ -193,25 +182,21 @@ def prepare(connection: duckdb.DuckDBPyConnection, config: ScoringConfig, as_of:
     )
 
 
-def _text_list(values: list[str]) -> str:
-    return ", ".join(literal(value) for value in values) or "NULL"
-
-
 def _fit_sql(config: ScoringConfig) -> str:
     fit = config.fit
     industries = {key.lower(): value for key, value in fit.industries.items()}
     industry_match = (
         f"CASE WHEN industry IS NULL THEN {fit.unknown!r} ELSE "
-        + _map_case("lower(trim(industry))", industries, repr(fit.other_industry))
+        + map_case("lower(trim(industry))", industries, repr(fit.other_industry))
         + " END"
     )
     countries = {key.upper(): value for key, value in fit.countries.items()}
     country_match = (
         f"CASE WHEN a.country IS NULL THEN {fit.unknown!r} ELSE "
-        + _map_case("cc.code", countries, repr(fit.other_country))
+        + map_case("cc.code", countries, repr(fit.other_country))
         + " END"
     )
-    persona_match = _map_case("persona_key", fit.personas, "0.0")
+    persona_match = map_case("persona_key", fit.personas, "0.0")
     weights = fit.weights
     return f"""
     SELECT account_id, 'fit' AS component, 'industry' AS signal,
@@ -256,12 +241,12 @@ def _fit_sql(config: ScoringConfig) -> str:
 def _intent_sql(config: ScoringConfig, as_of: datetime) -> str:
     intent = config.intent
     topics = {key.lower(): value for key, value in intent.topics.items()}
-    weight = _map_case("lower(trim(topic))", topics, "0.0")
+    weight = map_case("lower(trim(topic))", topics, "0.0")
     age = _days_before(as_of, "week")
     threshold = intent.surge_threshold
     strength = f"(1 + (score - {threshold!r}) / (100 - {threshold!r}))"
-    decay = _decay(age, repr(intent.half_life_days))
-    points = f"{weight} * {intent.points_per_surge!r} * {strength} * {decay}"
+    weekly_decay = decay(age, repr(intent.half_life_days))
+    points = f"{weight} * {intent.points_per_surge!r} * {strength} * {weekly_decay}"
     as_of_sql = f"TIMESTAMP {literal(as_of.isoformat(sep=' '))}"
     return f"""
     SELECT account_id, 'intent' AS component, 'topic:' || topic AS signal, points,
@@ -289,7 +274,7 @@ def _engagement_sql(config: ScoringConfig) -> str:
     group = engagement.buying_group
     velocity = engagement.velocity
     prior_windows = velocity.prior_days / velocity.recent_days
-    decayed = f"base_points * {_decay('age', 'half_life')}"
+    decayed = f"base_points * {decay('age', 'half_life')}"
     recent = f"sum({decayed}) FILTER (WHERE age <= {velocity.recent_days})"
     prior = (
         f"sum({decayed}) FILTER (WHERE age > {velocity.recent_days} "
@@ -369,10 +354,10 @@ def _relationship_sql(config: ScoringConfig, as_of: datetime) -> str:
 
 def _negative_sql(config: ScoringConfig, as_of: datetime) -> str:
     neg = config.negative
-    poor = _text_list([industry.lower() for industry in neg.poor_fit_industries])
+    poor = text_list([industry.lower() for industry in neg.poor_fit_industries])
     competitor_names = [normalize_company_name(value) for value in neg.competitors]
     competitor_domains = [normalize_domain(value) for value in neg.competitors]
-    competitors = _text_list(
+    competitors = text_list(
         sorted({value for value in competitor_names + competitor_domains if value})
     )
     as_of_sql = f"TIMESTAMP {literal(as_of.isoformat(sep=' '))}"
@@ -442,6 +427,3 @@ def build_signals(
         WHERE s.points IS NOT NULL
         """
     )
-
-
-__all__ = ["build_signals", "country_code", "prepare", "quote"]
