@@ -87,8 +87,17 @@ def test_missing_component_weight_is_spread(tmp_path: Path) -> None:
     run = _run(tmp_path, {})
     assert run.weights == {"fit": 1.0, "intent": 0.0, "relationship": 0.0, "engagement": 0.0}
     assert _account(run)["score"] == 80.0
-    assert "no input rows for intent; its weight 0.25 is spread over the other components" in (
+    assert "no input file for intent; its weight 0.25 is spread over the other components" in (
         run.report.warnings
+    )
+
+
+def test_empty_file_keeps_component_weight(tmp_path: Path) -> None:
+    run = _run(tmp_path, {"activities.csv": "occurred_at,type,account_id\n"})
+    assert run.weights["engagement"] == pytest.approx(0.35 / 0.6)
+    assert run.weights["fit"] == pytest.approx(0.25 / 0.6)
+    assert not any(
+        warning.startswith("no input file for engagement") for warning in run.report.warnings
     )
 
 
@@ -151,7 +160,7 @@ def test_deal_closing_after_as_of_counts_as_open(tmp_path: Path) -> None:
     )
     run = _run(tmp_path, {"opportunities.csv": opportunities})
     texts = [signal["text"] for signal in _account(run)["signals"]]
-    assert "1 open opportunity worth $0" in texts
+    assert "1 open opportunity, amount unknown" in texts
     assert run.report.tables["opportunities"].normalised == {
         "closed on or after as-of, counted as open": 1
     }

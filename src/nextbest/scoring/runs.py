@@ -57,8 +57,8 @@ def _warn_about_coverage(
     for component, weight in weights.items():
         if weight == 0 and configured.get(component, 0) > 0:
             report.warnings.append(
-                f"no input rows for {component}; its weight {configured[component]:g} is spread "
-                "over the other components"
+                f"no input file for {component}; its weight {configured[component]:g} is "
+                "spread over the other components"
             )
     windows = (
         ("intent", "week", config.intent.lookback_weeks * 7, "intent.lookback_weeks"),
@@ -166,7 +166,7 @@ def score_folder(
             prepare(connection, config, as_of_time)
             build_signals(connection, config, as_of_time)
             step("Scoring leads and accounts")
-            weights = effective_weights(config, available_components(connection))
+            weights = effective_weights(config, available_components(report))
             _warn_about_coverage(connection, config, as_of_time, weights, report)
             leads = score_leads(connection, config)
             accounts = score_accounts(connection, config, weights)

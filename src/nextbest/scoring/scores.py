@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from nextbest.scoring.config import ScoringConfig
+from nextbest.scoring.loading import LoadReport
 from nextbest.scoring.sql import decay, map_case, text_list
 
 COMPONENTS = ("fit", "intent", "relationship", "engagement")
@@ -43,17 +44,21 @@ def effective_weights(config: ScoringConfig, available: dict[str, bool]) -> dict
     }
 
 
-def available_components(connection: duckdb.DuckDBPyConnection) -> dict[str, bool]:
-    """Return which components have any input rows to work from."""
+def available_components(report: LoadReport) -> dict[str, bool]:
+    """Return which components have an input file at all.
 
-    def has_rows(table: str) -> bool:
-        return connection.execute(f"SELECT EXISTS (SELECT 1 FROM {table})").fetchone()[0]
+    A component whose file is present but has no rows before the as-of date keeps its weight:
+    the absence of activity is evidence, the absence of a data source is not.
+    """
+
+    def has_file(table: str) -> bool:
+        return bool(report.tables[table].files)
 
     return {
         "fit": True,
-        "intent": has_rows("intent"),
-        "engagement": has_rows("activities"),
-        "relationship": has_rows("opportunities") or has_rows("contacts"),
+        "intent": has_file("intent"),
+        "engagement": has_file("activities"),
+        "relationship": has_file("opportunities") or has_file("contacts"),
     }
 
 
@@ -129,14 +134,16 @@ def score_accounts(
                                              CASE WHEN contribution >= 0 THEN '+' ELSE '' END,
                                              contribution)
                               ORDER BY abs(contribution) DESC, signal)
-                         FILTER (WHERE rank <= {max_reasons})) AS VARCHAR) AS reasons,
+                         FILTER (WHERE rank <= {max_reasons}
+                                 AND NOT ends_with(signal, ':unknown'))) AS VARCHAR) AS reasons,
             CAST(to_json(list({{'component': component, 'signal': signal,
                                 'points': round(points, 2),
                                 'contribution': round(contribution, 2), 'text': text}}
                               ORDER BY component, contribution DESC, signal)) AS VARCHAR)
                 AS signals
         FROM (SELECT *, row_number() OVER (PARTITION BY account_id
-                                           ORDER BY abs(contribution) DESC, signal) AS rank
+                                           ORDER BY ends_with(signal, ':unknown'),
+                                                    abs(contribution) DESC, signal) AS rank
               FROM contributions WHERE abs(contribution) >= 0.05 OR component = 'negative')
         GROUP BY account_id
         """
@@ -144,8 +151,10 @@ def score_accounts(
     qualification = _qualification(connection, config)
     leads = connection.execute(
         """
-        SELECT account_id, arg_max(contact_id, lead_score) AS top_lead_id,
-               arg_max(lead_name, lead_score) AS top_lead_name, max(lead_score) AS top_lead_score
+        SELECT account_id,
+               arg_max(contact_id, (lead_score, contact_id)) AS top_lead_id,
+               arg_max(lead_name, (lead_score, contact_id)) AS top_lead_name,
+               max(lead_score) AS top_lead_score
         FROM leads WHERE account_id IS NOT NULL GROUP BY account_id
         """
     ).df()

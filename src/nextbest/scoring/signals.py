@@ -182,6 +182,15 @@ def prepare(connection: duckdb.DuckDBPyConnection, config: ScoringConfig, as_of:
     )
 
 
+def _unknown_if(column: str, signal: str | None = None) -> str:
+    """SQL for a fit signal's name, ending in ':unknown' when the firmographic is missing.
+
+    Missing values get the configured partial credit, but reasons never cite them.
+    """
+    name = signal or column
+    return f"CASE WHEN {column} IS NULL THEN '{name}:unknown' ELSE '{name}' END"
+
+
 def _fit_sql(config: ScoringConfig) -> str:
     fit = config.fit
     industries = {key.lower(): value for key, value in fit.industries.items()}
@@ -199,14 +208,14 @@ def _fit_sql(config: ScoringConfig) -> str:
     persona_match = map_case("persona_key", fit.personas, "0.0")
     weights = fit.weights
     return f"""
-    SELECT account_id, 'fit' AS component, 'industry' AS signal,
+    SELECT account_id, 'fit' AS component, {_unknown_if("industry")} AS signal,
         {weights.get("industry", 0)!r} * {industry_match} AS points,
         CASE WHEN industry IS NULL THEN 'Industry unknown'
              ELSE format('Industry {{}} is a {{:.0f}}% ICP match', industry, 100 * {industry_match})
         END AS text
     FROM accounts
     UNION ALL
-    SELECT account_id, 'fit', 'employees',
+    SELECT account_id, 'fit', {_unknown_if("employees")},
         {weights.get("employees", 0)!r}
             * {_band_case("employees", fit.employee_bands, fit.unknown)},
         CASE WHEN employees IS NULL THEN 'Employee count unknown'
@@ -214,7 +223,7 @@ def _fit_sql(config: ScoringConfig) -> str:
                          100 * {_band_case("employees", fit.employee_bands, fit.unknown)}) END
     FROM accounts
     UNION ALL
-    SELECT account_id, 'fit', 'revenue',
+    SELECT account_id, 'fit', {_unknown_if("annual_revenue", "revenue")},
         {weights.get("revenue", 0)!r}
             * {_band_case("annual_revenue", fit.revenue_bands, fit.unknown)},
         CASE WHEN annual_revenue IS NULL THEN 'Annual revenue unknown'
@@ -222,7 +231,8 @@ def _fit_sql(config: ScoringConfig) -> str:
                          100 * {_band_case("annual_revenue", fit.revenue_bands, fit.unknown)}) END
     FROM accounts
     UNION ALL
-    SELECT a.account_id, 'fit', 'geography', {weights.get("geography", 0)!r} * {country_match},
+    SELECT a.account_id, 'fit', {_unknown_if("a.country", "geography")},
+        {weights.get("geography", 0)!r} * {country_match},
         CASE WHEN a.country IS NULL THEN 'Country unknown'
              ELSE format('Based in {{}}, a {{:.0f}}% ICP match', COALESCE(cc.code, a.country),
                          100 * {country_match}) END
@@ -230,7 +240,7 @@ def _fit_sql(config: ScoringConfig) -> str:
     UNION ALL
     SELECT account_key, 'fit', 'personas', {weights.get("personas", 0)!r} * max({persona_match}),
         format('Best persona among contacts: {{}} ({{}} known, {{}})',
-               replace(arg_max(persona_key, {persona_match}), '_', ' '),
+               replace(arg_max(persona_key, ({persona_match}, persona_key)), '_', ' '),
                {_counted("count(DISTINCT persona_key)", "persona", "personas")},
                {_counted("count(*)", "contact", "contacts")})
     FROM people WHERE account_key IS NOT NULL AND persona_key IS NOT NULL
@@ -255,8 +265,9 @@ def _intent_sql(config: ScoringConfig, as_of: datetime) -> str:
                topic, best_score, strftime(best_week, '%Y-%m-%d'), weeks, {intent.lookback_weeks},
                {threshold!r}) AS text
     FROM (
-        SELECT account_key AS account_id, any_value(topic) AS topic, max(points) AS points,
-               arg_max(score, points) AS best_score, arg_max(week, points) AS best_week,
+        SELECT account_key AS account_id, min(topic) AS topic, max(points) AS points,
+               arg_max(score, (points, week)) AS best_score,
+               arg_max(week, (points, week)) AS best_week,
                count(DISTINCT week) AS weeks
         FROM (SELECT *, {points} AS points FROM intent
               WHERE account_key IS NOT NULL AND score >= {threshold!r}
@@ -300,7 +311,11 @@ def _engagement_sql(config: ScoringConfig) -> str:
     SELECT account_id, 'engagement', 'velocity',
         least({velocity.max_points!r},
               {velocity.weight!r} * greatest(0, recent - prior / {prior_windows!r})),
-        CASE WHEN prior > 0
+        CASE WHEN prior > 0 AND recent / (prior / {prior_windows!r}) > 10
+             THEN format('Engagement in the last {{}} days is over 10× the rate '
+                         || 'of the {{}} days before',
+                         {velocity.recent_days}, {velocity.prior_days})
+             WHEN prior > 0
              THEN format('Engagement in the last {{}} days is {{:.1f}}× the rate '
                          || 'of the {{}} days before', {velocity.recent_days},
                          recent / (prior / {prior_windows!r}), {velocity.prior_days})
@@ -321,8 +336,9 @@ def _relationship_sql(config: ScoringConfig, as_of: datetime) -> str:
         + {rel.open_amount_points!r}
             * (1 - exp(-COALESCE(sum(amount), 0) / {rel.open_amount_scale!r})),
         {_counted("count(*)", "open opportunity", "open opportunities")}
-            || format(' worth ${{:,.0f}}{{}}', COALESCE(sum(amount), 0),
-               CASE WHEN count(product) > 0
+            || CASE WHEN count(amount) = 0 THEN ', amount unknown'
+                    ELSE format(' worth ${{:,.0f}}', sum(amount)) END
+            || format('{{}}', CASE WHEN count(product) > 0
                     THEN ' (' || string_agg(DISTINCT product, ', ' ORDER BY product) || ')'
                     ELSE '' END)
     FROM opportunities WHERE account_key IS NOT NULL AND outcome = 'open'
