@@ -134,7 +134,10 @@ def test_top_without_runs(db: str) -> None:
 def test_invalid_as_of(small_dir: Path, db: str) -> None:
     result = _invoke("score", str(small_dir), "--as-of", "01/12/2026", "--db", db)
     assert result.exit_code == 2
-    assert "expected a date as YYYY-MM-DD, got '01/12/2026'" in result.stderr
+    assert (
+        result.stderr
+        == "error: --as-of: invalid date '01/12/2026'; expected a date as YYYY-MM-DD\n"
+    )
 
 
 def test_config_defaults_and_check(tmp_path: Path) -> None:
@@ -172,3 +175,63 @@ def test_mapping_with_unknown_column_is_rejected(small_dir: Path, tmp_path: Path
     result = _invoke("config", "check", str(config / "c.yaml"))
     assert result.exit_code == 2
     assert "'revenue' is not a column of table 'accounts'; expected one of" in result.stderr
+
+
+def test_bad_out_paths_fail_before_scoring(small_dir: Path, db: str, tmp_path: Path) -> None:
+    folder = tmp_path / "folder.csv"
+    folder.mkdir()
+    blocker = tmp_path / "blocker"
+    blocker.write_text("")
+    cases = {
+        str(folder): f"error: --out: {folder}: is a folder; expected a file name\n",
+        str(blocker / "r.csv"): f"error: --out: {blocker / 'r.csv'}: {blocker} is a file, "
+        "not a folder\n",
+        str(small_dir / "accounts.csv"): f"error: --out: {small_dir / 'accounts.csv'}: would "
+        "overwrite a file in the data folder; write the output elsewhere\n",
+    }
+    before = (small_dir / "accounts.csv").read_bytes()
+    for out, message in cases.items():
+        result = _invoke("score", str(small_dir), "--db", db, "--out", out)
+        assert result.exit_code == 2, out
+        assert result.stderr == message
+    assert (small_dir / "accounts.csv").read_bytes() == before
+    assert json.loads(_invoke("runs", "--db", db, "--json").stdout) == []
+
+
+def test_out_file_gets_usual_permissions(small_dir: Path, db: str, tmp_path: Path) -> None:
+    out = tmp_path / "ranked.csv"
+    _invoke("score", str(small_dir), "--db", db, "--out", str(out))
+    assert out.stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask() -> int:
+    import os
+
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_markup_in_data_is_printed_as_text(tmp_path: Path, db: str) -> None:
+    folder = write_files(
+        tmp_path / "data",
+        {
+            "accounts.csv": "account_id,name\nM1,[/bold] Broken Co\n",
+            "contacts.csv": "contact_id,account_id,first_name,last_name\nC1,M1,Ann,[/i]\n",
+        },
+    )
+    assert _invoke("score", str(folder), "--db", db).exit_code == 0
+    explained = _invoke("explain", "M1", "--db", db)
+    assert explained.exit_code == 0
+    assert "[/bold] Broken Co (M1)" in explained.stdout
+    leads = _invoke("leads", "--db", db)
+    assert "Ann [/i] (C1)" in leads.stdout
+
+
+def test_malformed_db_url_exits_2(small_dir: Path) -> None:
+    result = _invoke("score", str(small_dir), "--db", "notaurl")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: invalid run store URL; expected a SQLAlchemy URL such as sqlite:///runs.db "
+        "or postgresql://host/db\n"
+    )

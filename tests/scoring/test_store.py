@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from nextbest.scoring.config import load_config
-from nextbest.scoring.errors import StoreError
+from nextbest.scoring.errors import StoreError, StoreUnavailableError
 from nextbest.scoring.runs import score_folder
 from nextbest.scoring.store import RunStore
 from tests.conftest import AS_OF
@@ -43,11 +43,26 @@ def test_failed_save_leaves_previous_run(small_dir: Path, tmp_path: Path) -> Non
     assert store.run().run_id == first.run_id
 
 
-def test_password_never_appears_in_errors() -> None:
-    with pytest.raises(StoreError) as caught:
-        RunStore("postgresql+nosuchdriver://user:hunter2@127.0.0.1:1/db")
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("postgresql+nosuchdriver://user:hunter2@127.0.0.1:1/db", "user:***@127.0.0.1"),
+        ("postgresql+nosuchdriver://127.0.0.1/db?password=hunter2", "password=***"),
+        ("postgresql+nosuchdriver://u:hunter2@x@127.0.0.1/db", "***@127.0.0.1/db"),
+    ],
+)
+def test_password_never_appears_in_errors(url: str, shown: str) -> None:
+    with pytest.raises(StoreUnavailableError) as caught:
+        RunStore(url)
     assert "hunter2" not in str(caught.value)
-    assert "user:***@127.0.0.1" in str(caught.value)
+    assert shown in str(caught.value)
+
+
+def test_invalid_store_urls(tmp_path: Path) -> None:
+    with pytest.raises(StoreUnavailableError, match="invalid run store URL; expected a SQLAlchemy"):
+        RunStore("notaurl")
+    with pytest.raises(StoreUnavailableError, match=f"run store {tmp_path} is a folder"):
+        RunStore(f"sqlite:///{tmp_path}")
 
 
 def test_only_newest_runs_keep_details(small_dir: Path, tmp_path: Path) -> None:
@@ -67,5 +82,5 @@ def test_only_newest_runs_keep_details(small_dir: Path, tmp_path: Path) -> None:
 
 
 def test_keep_details_must_be_positive(tmp_path: Path) -> None:
-    with pytest.raises(StoreError, match="keep_details must be at least 1, got 0"):
+    with pytest.raises(StoreUnavailableError, match="keep_details must be at least 1, got 0"):
         RunStore(f"sqlite:///{tmp_path / 'runs.db'}", keep_details=0)

@@ -16,7 +16,13 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from nextbest.scoring.config import defaults_text, load_config
-from nextbest.scoring.errors import ConfigError, InputError, NextbestError, StoreError
+from nextbest.scoring.errors import (
+    ConfigError,
+    InputError,
+    NextbestError,
+    StoreError,
+    StoreUnavailableError,
+)
 
 app = typer.Typer(
     help=(
@@ -62,7 +68,9 @@ def fail(error: NextbestError) -> NoReturn:
     else:
         err.print("[red]error:[/red] ", end="", markup=True)
         err.print(str(error), markup=False)
-    raise typer.Exit(2 if isinstance(error, InputError | ConfigError) else 1)
+    raise typer.Exit(
+        2 if isinstance(error, InputError | ConfigError | StoreUnavailableError) else 1
+    )
 
 
 def usage_error(option: str, message: str) -> NoReturn:
@@ -77,7 +85,7 @@ def _parse_date(value: str | None, option: str) -> date | None:
     try:
         return datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
-        usage_error(option, f"expected a date as YYYY-MM-DD, got {value!r}")
+        usage_error(option, f"invalid date {value!r}; expected a date as YYYY-MM-DD")
 
 
 class _Steps:
@@ -231,30 +239,41 @@ def score(
 
     Example: nextbest score exports/ --config mapping.yaml --as-of 2026-06-30 --out ranked.csv
     """
-    from nextbest.scoring.export import export_format, write_accounts
+    from nextbest.scoring.export import check_output, publish, stage_accounts
     from nextbest.scoring.runs import score_folder
     from nextbest.scoring.store import RunStore
 
     as_of_date = _parse_date(as_of, "--as-of")
     if out_path is not None:
         try:
-            export_format(out_path)
+            check_output(out_path, data_dir)
         except NextbestError as error:
             usage_error("--out", str(error))
+    staged: Path | None = None
     try:
         settings = load_config(config)
         store = RunStore(db, keep_details=keep_details)
         started = time.perf_counter()
         with _Steps() as steps:
             run = score_folder(data_dir, settings, as_of_date, progress=steps.step)
-            steps.step("Saving the run")
-            info = store.save(run)
+            # The output is written first and moved into place only after the run is stored,
+            # so a failure leaves neither the store nor the output half-written.
             if out_path is not None:
                 steps.step(f"Writing {out_path}")
-                write_accounts(run.accounts, out_path)
+                staged = stage_accounts(run.accounts, out_path)
+            steps.step("Saving the run")
+            info = store.save(run)
+            if staged is not None and out_path is not None:
+                publish(staged, out_path)
+                staged = None
         elapsed = time.perf_counter() - started
     except NextbestError as error:
         fail(error)
+    except OSError as error:
+        usage_error("--out", f"cannot write {out_path}: {error.strerror or error}")
+    finally:
+        if staged is not None:
+            staged.unlink(missing_ok=True)
 
     if as_json:
         _json(info.to_dict())
@@ -340,7 +359,7 @@ def explain(
         return
 
     out.print(
-        f"[bold]{escape(str(account['name']))}[/bold] ({escape(str(account['account_id']))}): "
+        f"[bold]{_account_label(account)}[/bold]: "
         f"score {account['score']:.1f}, "
         f"tier [{_tier_style(account['tier'])}]{account['tier']}[/], rank {account['rank']}, "
         + (
@@ -360,7 +379,7 @@ def explain(
     for component in ("fit", "intent", "relationship", "engagement", "negative"):
         signals = [signal for signal in account["signals"] if signal["component"] == component]
         if component == "negative":
-            header = f"negative: -{account['negative']:.1f} points"
+            header = f"negative: {-account['negative'] or 0.0:.1f} points"
         else:
             header = f"{component}: {account[component]:.1f} / 100"
             if component in weights:
@@ -411,11 +430,11 @@ def leads(
     for row in rows:
         table.add_row(
             f"{row['lead_score']:.1f}",
-            f"{row['lead_name'] or ''} ({row['contact_id']})",
-            str(row["account_id"] or "unmatched"),
-            row["title"] or "",
-            row["persona"] or "",
-            row["lead_source"] or "",
+            escape(f"{row['lead_name'] or ''} ({row['contact_id']})"),
+            escape(str(row["account_id"] or "unmatched")),
+            escape(row["title"] or ""),
+            escape(row["persona"] or ""),
+            escape(row["lead_source"] or ""),
         )
     out.print(table)
 
@@ -440,8 +459,9 @@ def runs(
         out.print("No runs yet; `nextbest score DATA_DIR` creates one.")
     for record in records:
         out.print(
-            f"[bold]{record.run_id}[/bold] as of {record.as_of}: {record.accounts:,} accounts from "
-            f"{record.data_dir} (config {record.config_hash}, inputs {record.input_fingerprint})"
+            f"[bold]{record.run_id}[/bold] as of {record.as_of}: {record.accounts:,} accounts "
+            f"from {escape(record.data_dir)} (config {record.config_hash}, "
+            f"inputs {record.input_fingerprint})"
         )
         for line in _report_lines(record.report):
             out.print(line, markup=False)
@@ -495,7 +515,7 @@ def sample_data(
                 progress=report,  # type: ignore[arg-type]
             )
     except ValueError as error:
-        err.print(f"[red]error:[/red] {error}")
+        err.print(f"[red]error:[/red] {escape(str(error))}")
         raise typer.Exit(2) from None
     rows = ", ".join(f"{count:,} {table}" for table, count in summary.rows.items())
     out.print(

@@ -14,7 +14,11 @@ class ConfigError(NextbestError):
 
 
 class StoreError(NextbestError):
-    """The run store cannot be opened, or holds no run to read."""
+    """The run store contains no run or account to read, or a write to it failed."""
+
+
+class StoreUnavailableError(StoreError):
+    """The run store's URL is invalid, or the database behind it cannot be opened."""
 
 
 @dataclass(frozen=True)

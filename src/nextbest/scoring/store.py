@@ -11,12 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote
 
 import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from nextbest.scoring.errors import StoreError
+from nextbest.scoring.errors import StoreError, StoreUnavailableError
 from nextbest.scoring.runs import ScoredRun
 
 DEFAULT_DB_PATH = Path(".nextbest") / "nextbest.db"
@@ -24,6 +25,7 @@ DEFAULT_DB_PATH = Path(".nextbest") / "nextbest.db"
 # SQLite), so only the newest runs keep them. Older runs keep scores, tiers and reasons.
 DEFAULT_KEEP_DETAILS = 5
 INSERT_BATCH = 20_000
+SECRET_PARAMETERS = ("pass", "secret", "token", "key")
 
 metadata = sa.MetaData()
 
@@ -139,30 +141,61 @@ class RunStore:
 
     def __init__(self, url: str | None = None, keep_details: int = DEFAULT_KEEP_DETAILS) -> None:
         if keep_details < 1:
-            raise StoreError(f"keep_details must be at least 1, got {keep_details}")
+            raise StoreUnavailableError(f"keep_details must be at least 1, got {keep_details}")
         self.keep_details = keep_details
         self.url = url or default_db_url()
-        if self.url.startswith("sqlite:///") and not self.url.startswith("sqlite:///:memory:"):
-            path = Path(self.url.removeprefix("sqlite:///"))
-            path.parent.mkdir(parents=True, exist_ok=True)
+        example = "expected a SQLAlchemy URL such as sqlite:///runs.db or postgresql://host/db"
+        try:
+            parsed = sa.make_url(self.url)
+        except (SQLAlchemyError, ValueError):
+            raise StoreUnavailableError(f"invalid run store URL; {example}") from None
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            path = Path(parsed.database)
+            if path.is_dir():
+                raise StoreUnavailableError(f"run store {path} is a folder; {example}")
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as error:
+                raise StoreUnavailableError(
+                    f"cannot create the folder for the run store {path}: {error.strerror}"
+                ) from None
         try:
             self.engine = sa.create_engine(self.url)
-        except (SQLAlchemyError, ValueError, ImportError) as error:
-            raise StoreError(f"cannot open the run store {self._safe_url()}: {error}") from None
+        except ImportError as error:
+            raise StoreUnavailableError(
+                f"no database driver for {self._safe_url()} ({error}); install the driver "
+                "package for that database, such as psycopg for PostgreSQL"
+            ) from None
+        except (SQLAlchemyError, ValueError) as error:
+            raise StoreUnavailableError(
+                f"cannot open the run store {self._safe_url()}: {error}"
+            ) from None
 
     def _safe_url(self) -> str:
+        """Return the URL for messages with the password, and any secret in the query, masked."""
         try:
-            return sa.make_url(self.url).render_as_string(hide_password=True)
+            url = sa.make_url(self.url)
         except (SQLAlchemyError, ValueError):
             return "(invalid URL)"
+        secrets_masked = {
+            key: "***" if any(word in key.lower() for word in SECRET_PARAMETERS) else value
+            for key, value in url.query.items()
+        }
+        text = unquote(url.set(query=secrets_masked).render_as_string(hide_password=True))
+        scheme, _, rest = text.partition("://")
+        if rest.split("/", 1)[0].count("@") > 1:
+            # A password containing "@" leaves part of itself in the host; mask up to the last "@".
+            location, _, path = rest.partition("/")
+            rest = "***@" + location.rsplit("@", 1)[1] + ("/" + path if path else "")
+        return f"{scheme}://{rest}"
 
     def _create(self) -> None:
         try:
             metadata.create_all(self.engine)
         except SQLAlchemyError as error:
-            raise StoreError(
-                f"cannot open the run store {self._safe_url()}: {error.__class__.__name__}: "
-                f"{error.orig if hasattr(error, 'orig') else error}"
+            detail = getattr(error, "orig", None) or error
+            raise StoreUnavailableError(
+                f"cannot open the run store {self._safe_url()}: {detail}"
             ) from None
 
     def save(self, run: ScoredRun, model_version: str | None = None) -> RunInfo:
