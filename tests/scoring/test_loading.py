@@ -130,7 +130,8 @@ def test_unparseable_number(tmp_path: Path) -> None:
         tmp_path, {"accounts.csv": "account_id,name,annual_revenue\nA1,Acme,12x\nA2,Beta,5\n"}
     )
     assert _problems(folder) == [
-        "accounts.csv, row 2, column 'annual_revenue': invalid number: '12x' (expected a number)"
+        "accounts.csv, row 2, column 'annual_revenue': invalid number: '12x' "
+        "(expected a number of 0 or more)"
     ]
 
 
@@ -265,3 +266,58 @@ def test_unknown_files_and_columns_are_warned_about(tmp_path: Path) -> None:
     warnings = _score(folder).report.warnings
     assert "README.md: skipped, not a CSV or Parquet file" in warnings
     assert "accounts.csv: ignored columns not in the accounts table: favourite_colour" in warnings
+
+
+def test_row_with_extra_fields(tmp_path: Path) -> None:
+    folder = write_files(
+        tmp_path,
+        {"accounts.csv": "account_id,name,industry\nA1,Acme,Software\nA2,Beta,Retail,EXTRA\n"},
+    )
+    assert _problems(folder) == [
+        "accounts.csv, row 3: row has more fields than the header (expected 3 fields, as in the "
+        "header; quote values that contain the delimiter)"
+    ]
+
+
+def test_short_rows_are_padded(tmp_path: Path) -> None:
+    folder = write_files(
+        tmp_path, {"accounts.csv": "account_id,name,industry\nA1,Acme,Software\nA2,Beta\n"}
+    )
+    accounts = _score(folder).accounts.set_index("account_id")
+    assert accounts.loc["A2", "name"] == "Beta"
+    assert pd.isna(accounts.loc["A2", "industry"])
+
+
+def test_numbers_that_would_mislead_are_rejected(tmp_path: Path) -> None:
+    folder = write_files(
+        tmp_path,
+        {
+            "accounts.csv": "account_id;name;employees;annual_revenue\n"
+            "A1;Acme;1200;50000000,50\nA2;Beta;-5;NaN\nA3;Gamma;10;inf\n"
+            'A4;Delta;"1,000";"$1,234,567.89"\n'
+        },
+    )
+    assert _problems(folder) == [
+        "accounts.csv, row 3, column 'employees': invalid whole number: '-5' "
+        "(expected a whole number of 0 or more)",
+        "accounts.csv, row 2, column 'annual_revenue': invalid number: '50000000,50' "
+        "(expected a number of 0 or more)",
+        "accounts.csv, row 3, column 'annual_revenue': invalid number: 'NaN' "
+        "(expected a number of 0 or more)",
+        "accounts.csv, row 4, column 'annual_revenue': invalid number: 'inf' "
+        "(expected a number of 0 or more)",
+    ]
+
+
+def test_intent_score_out_of_range(tmp_path: Path) -> None:
+    folder = write_files(
+        tmp_path,
+        {
+            "accounts.csv": "account_id,name\nA1,Acme\n",
+            "intent.csv": "account_id,topic,score,week\nA1,SIEM,180,2026-11-02\n",
+        },
+    )
+    assert _problems(folder) == [
+        "intent.csv, row 2, column 'score': invalid or out-of-range score: '180' "
+        "(expected a score from 0 to 100)"
+    ]

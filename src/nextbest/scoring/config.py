@@ -6,8 +6,9 @@ import hashlib
 import json
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
+import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -16,7 +17,7 @@ from nextbest.scoring.errors import ConfigError
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class FileDate(_Strict):
@@ -44,6 +45,14 @@ class Source(_Strict):
     values: dict[str, dict[str, str]] = Field(default_factory=dict)
     units: dict[str, float] = Field(default_factory=dict)
     date_format: str | None = None
+
+    @field_validator("date_format")
+    @classmethod
+    def _valid_format(cls, fmt: str | None) -> str | None:
+        if fmt is not None:
+            _check_date_format(fmt)
+        return fmt
+
     delimiter: str | None = None
     encoding: str | None = None
     header: bool = True
@@ -76,10 +85,30 @@ class Source(_Strict):
 
 class Normalize(_Strict):
     placeholders: list[str]
-    date_formats: list[str]
+    date_formats: list[str] = Field(min_length=1)
     day_first: bool
-    true_values: list[str]
-    false_values: list[str]
+    true_values: list[str] = Field(min_length=1)
+    false_values: list[str] = Field(min_length=1)
+
+    @field_validator("date_formats")
+    @classmethod
+    def _valid_formats(cls, formats: list[str]) -> list[str]:
+        for fmt in formats:
+            _check_date_format(fmt)
+        return formats
+
+
+def _check_date_format(fmt: str) -> None:
+    """Raise ValueError unless DuckDB's strptime understands the format."""
+    connection = duckdb.connect()
+    try:
+        connection.execute("SELECT try_strptime('2020-01-01', ?)", [fmt])
+    except duckdb.Error:
+        raise ValueError(
+            f"{fmt!r} is not a valid date format; use strptime codes such as %Y-%m-%d"
+        ) from None
+    finally:
+        connection.close()
 
 
 class Identity(_Strict):
@@ -102,9 +131,18 @@ class Band(_Strict):
     max: float | None
     match: float = Field(ge=0, le=1)
 
+    @model_validator(mode="after")
+    def _ordered(self) -> Band:
+        if self.max is not None and self.max < self.min:
+            raise ValueError(f"max ({self.max:g}) must not be below min ({self.min:g})")
+        return self
+
+
+NonNegative = Annotated[float, Field(ge=0)]
+
 
 class Fit(_Strict):
-    weights: dict[Literal["industry", "employees", "revenue", "geography", "personas"], float]
+    weights: dict[Literal["industry", "employees", "revenue", "geography", "personas"], NonNegative]
     industries: dict[str, float]
     other_industry: float = Field(ge=0, le=1)
     unknown: float = Field(ge=0, le=1)
@@ -204,7 +242,7 @@ class Negative(_Strict):
 
 
 class Composite(_Strict):
-    weights: dict[Literal["fit", "intent", "relationship", "engagement"], float]
+    weights: dict[Literal["fit", "intent", "relationship", "engagement"], NonNegative]
 
     @field_validator("weights")
     @classmethod
@@ -232,7 +270,7 @@ class Qualification(_Strict):
 
 
 class Leads(_Strict):
-    weights: dict[Literal["engagement", "persona", "source"], float]
+    weights: dict[Literal["engagement", "persona", "source"], NonNegative]
     engagement_scale: float = Field(gt=0)
     seniority: dict[str, float]
     sources: dict[str, float]
@@ -299,12 +337,19 @@ def _read_yaml(path: Path) -> dict[str, Any]:
         text = path.read_text("utf-8")
     except FileNotFoundError:
         raise ConfigError(f"{path}: config file not found") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder; expected a YAML config file") from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read the config file: {error.strerror}") from None
     except UnicodeDecodeError as error:
         raise ConfigError(f"{path}: not a UTF-8 text file ({error.reason})") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise ConfigError(f"{path}: invalid YAML: {error}") from None
+        mark = getattr(error, "problem_mark", None)
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(error, "problem", None) or "not valid YAML"
+        raise ConfigError(f"{path}{where}: invalid YAML: {problem}") from None
     if data is None:
         return {}
     if not isinstance(data, dict):

@@ -22,6 +22,7 @@ from nextbest.scoring.sources import SourceFile, normalize_header
 from nextbest.scoring.sql import literal, quote, text_list
 
 MAX_EXAMPLES = 3
+NON_NEGATIVE = frozenset({"employees", "annual_revenue"})
 CLEAN_PREFIX = "__nextbest_clean_"
 OUTCOME_SYNONYMS = {
     "closed won": "won",
@@ -149,7 +150,9 @@ class _FileLoader:
             reader = f"read_parquet({path})"
         else:
             options = ", ".join(
-                f"{key} = {self._option(value)}" for key, value in self.file.csv_options.items()
+                f"{key} = {self._option(value)}"
+                for key, value in self.file.csv_options.items()
+                if key != "expected_fields"
             )
             reader = f"read_csv({path}, all_varchar = true{', ' + options if options else ''})"
         try:
@@ -161,6 +164,9 @@ class _FileLoader:
         (rows,) = self.connection.execute(f"SELECT count(*) FROM {self.raw}").fetchone()
         self.table_report.rows_read += rows
         self.table_report.files.append(self.file.display)
+        ragged = self._extra_fields()
+        if ragged:
+            raise InputError(ragged)
         if rows == 0:
             if self.table.name == "accounts":
                 raise InputError(
@@ -174,12 +180,41 @@ class _FileLoader:
                 )
             self.report.warnings.append(f"{self.file.display}: no data rows, only a header")
 
+    def _extra_fields(self) -> list[Problem]:
+        """Report rows with more fields than the header, found when reading leniently."""
+        expected = self.file.csv_options.get("expected_fields")
+        if expected is None:
+            return []
+        extra = [quote(column) for column in self.file.columns[expected:]]
+        if not extra:
+            return []
+        condition = " OR ".join(f"{column} IS NOT NULL" for column in extra)
+        rows = self.connection.execute(
+            f"SELECT rowid + {self.file.first_data_row} FROM {self.raw} WHERE {condition} "
+            f"ORDER BY rowid LIMIT {MAX_EXAMPLES + 1}"
+        ).fetchall()
+        problems = [
+            Problem(
+                self.file.display,
+                "row has more fields than the header",
+                row=row,
+                expected=f"{expected} fields, as in the header; quote values that contain "
+                "the delimiter",
+            )
+            for (row,) in rows[:MAX_EXAMPLES]
+        ]
+        if len(rows) > MAX_EXAMPLES:
+            problems.append(Problem(self.file.display, "more rows have extra fields"))
+        return problems
+
     @staticmethod
     def _option(value: object) -> str:
         if isinstance(value, bool):
             return "true" if value else "false"
         if isinstance(value, list):
             return "[" + ", ".join(literal(str(item)) for item in value) + "]"
+        if isinstance(value, int):
+            return str(value)
         return literal(str(value))
 
     def _source_types(self) -> dict[str, str]:
@@ -329,7 +364,13 @@ class _FileLoader:
                 number = f"CAST({quote(source_column)} AS DOUBLE)"
             else:
                 stripped = rf"regexp_replace({text}, '[\s$€£¥,_]|%$', '', 'g')"
-                number = f"TRY_CAST({stripped} AS DOUBLE)"
+                # Commas must group thousands: "50000000,50" is a decimal comma, and dropping it
+                # would read a number 100 times too large.
+                grouped = (
+                    f"(NOT contains({text}, ',') OR regexp_full_match({text}, "
+                    "'[^,0-9]*[0-9]{1,3}(,[0-9]{3})+([.][0-9]*)?[^,0-9]*'))"
+                )
+                number = f"CASE WHEN {grouped} THEN TRY_CAST({stripped} AS DOUBLE) END"
                 if kind is Kind.INTEGER:
                     pattern = "'^([0-9,. ]+)\\s*[-–]\\s*([0-9,. ]+)$'"
                     bounds = f"regexp_extract({text}, {pattern}, ['lo', 'hi'])"
@@ -343,10 +384,14 @@ class _FileLoader:
                     number = f"COALESCE({number}, round(({low} + {high}) / 2), {plus})"
             if unit != 1.0:
                 number = f"({number} * {unit!r})"
+            number = f"(CASE WHEN isfinite({number}) THEN {number} END)"
+            column.expected = "a whole number" if kind is Kind.INTEGER else "a number"
+            if name in NON_NEGATIVE:
+                number = f"(CASE WHEN {number} >= 0 THEN {number} END)"
+                column.expected += " of 0 or more"
             if kind is Kind.INTEGER:
                 number = f"CAST(round({number}) AS BIGINT)"
             column.value_sql = number
-            column.expected = "a whole number" if kind is Kind.INTEGER else "a number"
             if name == "score":
                 column.value_sql = f"CASE WHEN {number} BETWEEN 0 AND 100 THEN {number} END"
                 column.expected = "a score from 0 to 100"
@@ -531,7 +576,9 @@ class _FileLoader:
                 problems.append(
                     Problem(
                         self.file.display,
-                        f"{invalid - len(examples)} more rows with an {message} in column "
+                        f"{invalid - len(examples)} more "
+                        f"{'row' if invalid - len(examples) == 1 else 'rows'} with "
+                        f"{'an' if message[0] in 'aeiou' else 'a'} {message} in column "
                         f"{column.source!r}",
                     )
                 )
@@ -542,6 +589,8 @@ class _FileLoader:
             return "unknown activity type"
         if column.name == "outcome":
             return "unknown opportunity outcome"
+        if column.name == "score":
+            return "invalid or out-of-range score"
         return {
             Kind.NUMBER: "invalid number",
             Kind.INTEGER: "invalid whole number",

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import codecs
+import csv
 import fnmatch
+import io
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -30,6 +32,9 @@ TABLE_FILE_NAMES: dict[str, str] = {
 }
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".pq"}
 SNIFF_BYTES = 1 << 16
+DELIMITERS = ",;\t|"
+# DuckDB's default maximum line is 2 MB; long free-text fields in real exports exceed it.
+MAX_LINE_BYTES = 1 << 26
 
 FileFormat = Literal["csv", "parquet"]
 
@@ -200,15 +205,53 @@ def _open(path: Path, display: str, source: Source | None, workdir: Path) -> _Op
         raise InputError([Problem(display, message, expected="a header row and data rows")])
 
     options: dict[str, Any] = {"header": source.header if source else True}
+    options["max_line_size"] = MAX_LINE_BYTES
     if source and source.delimiter:
         options["sep"] = source.delimiter
     if source and source.names:
         options["names"] = source.names
     try:
         columns = _csv_columns(readable, options)
-    except duckdb.Error as error:
-        raise InputError([Problem(display, f"is not valid CSV: {error}")]) from None
+    except duckdb.Error:
+        columns = ()
+    header = _python_header(readable, source.delimiter if source else None)
+    if options["header"] and header is not None and len(header[1]) != len(columns):
+        # DuckDB's dialect sniffer gives up on rows with more or fewer fields than the header
+        # and falls back to one column. Reading with the delimiter Python's sniffer found keeps
+        # every row; the loader then reports rows with extra fields.
+        delimiter, names = header
+        options |= {"sep": delimiter, "strict_mode": False, "null_padding": True}
+        try:
+            columns = _csv_columns(readable, options)
+        except duckdb.Error as error:
+            first_line = str(error).splitlines()[0]
+            raise InputError([Problem(display, f"is not valid CSV: {first_line}")]) from None
+        options["expected_fields"] = len(names)
+    elif not columns:
+        raise InputError([Problem(display, "is not valid CSV", expected="comma-separated text")])
     return _Opened(readable, "csv", options, columns)
+
+
+def _python_header(path: Path, delimiter: str | None) -> tuple[str, list[str]] | None:
+    """Return the delimiter and header fields as Python's csv module reads them, if it can."""
+    with path.open("r", encoding="utf-8-sig", errors="replace", newline="") as handle:
+        sample = handle.read(SNIFF_BYTES)
+    if not sample.strip():
+        return None
+    if delimiter is None:
+        try:
+            delimiter = csv.Sniffer().sniff(sample, delimiters=DELIMITERS).delimiter
+        except csv.Error:
+            # The sniffer wants the same field count on every line; the header alone decides.
+            first_line = sample.splitlines()[0]
+            delimiter = max(DELIMITERS, key=first_line.count)
+            if first_line.count(delimiter) == 0:
+                return None
+    try:
+        header = next(csv.reader(io.StringIO(sample), delimiter=delimiter))
+    except (csv.Error, StopIteration):
+        return None
+    return delimiter, header
 
 
 def _signature_matches(preset: Preset, columns: tuple[str, ...]) -> bool:
