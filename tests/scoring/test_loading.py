@@ -321,3 +321,33 @@ def test_intent_score_out_of_range(tmp_path: Path) -> None:
         "intent.csv, row 2, column 'score': invalid or out-of-range score: '180' "
         "(expected a score from 0 to 100)"
     ]
+
+
+def test_short_cp1252_text_is_read_as_cp1252(tmp_path: Path) -> None:
+    folder = write_files(tmp_path, {"accounts.csv": b"account_id,name\nA1,B\xe8ta\n"})
+    run = _score(folder)
+    assert run.accounts.iloc[0]["name"] == "Bèta"
+    assert (
+        "accounts.csv: not UTF-8, read as cp1252; set encoding on its source in the config if "
+        "the text looks wrong"
+    ) in run.report.warnings
+
+
+def test_timestamps_with_offsets_become_utc(tmp_path: Path) -> None:
+    folder = write_files(
+        tmp_path,
+        {
+            "accounts.csv": "account_id,name\nA1,Acme\n",
+            "activities.csv": "occurred_at,type,account_id\n2026-11-30T23:30:00-02:00,meeting,A1\n",
+        },
+    )
+    # 23:30 at UTC-2 is 01:30 UTC on 1 December, the as-of date, so the row is excluded.
+    assert _score(folder).report.tables["activities"].after_as_of == 1
+
+
+def test_data_folder_that_is_a_file(tmp_path: Path) -> None:
+    folder = write_files(tmp_path, {"accounts.csv": "account_id,name\nA1,Acme\n"})
+    assert _problems(folder / "accounts.csv") == [
+        f"{folder / 'accounts.csv'}: is a file, not a folder (expected the folder that contains "
+        f"it, {folder})"
+    ]

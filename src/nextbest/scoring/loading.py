@@ -22,6 +22,7 @@ from nextbest.scoring.sources import SourceFile, normalize_header
 from nextbest.scoring.sql import literal, quote, text_list
 
 MAX_EXAMPLES = 3
+OFFSET_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d %H:%M:%S%z"]
 NON_NEGATIVE = frozenset({"employees", "annual_revenue"})
 CLEAN_PREFIX = "__nextbest_clean_"
 OUTCOME_SYNONYMS = {
@@ -401,8 +402,13 @@ class _FileLoader:
             else:
                 formats = self._date_formats(clean)
                 main = f"try_strptime({text}, {literal(formats[0])})"
+                # Offsets such as +02:00 give TIMESTAMPTZ, which DuckDB casts to UTC here.
+                with_offset = (
+                    f"CAST(try_strptime({text}, [{text_list(OFFSET_FORMATS)}]) AS TIMESTAMP)"
+                )
                 column.value_sql = (
-                    f"COALESCE({main}, try_strptime({text}, [{text_list(formats[1:])}]))"
+                    f"COALESCE({main}, try_strptime({text}, [{text_list(formats[1:])}]), "
+                    f"{with_offset})"
                 )
                 column.mixed_sql = f"{main} IS NULL"
                 column.expected = (

@@ -146,7 +146,10 @@ def score_folder(
 
     with tempfile.TemporaryDirectory(prefix="nextbest-") as workdir:
         connection = duckdb.connect(
-            config={"memory_limit": memory_limit, "temp_directory": str(Path(workdir) / "spill")}
+            config={
+                "memory_limit": memory_limit,
+                "temp_directory": str(Path(workdir) / "spill"),
+            }
         )
         try:
             transcoded = Path(workdir) / "utf8"

@@ -33,6 +33,7 @@ TABLE_FILE_NAMES: dict[str, str] = {
 DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".pq"}
 SNIFF_BYTES = 1 << 16
 DELIMITERS = ",;\t|"
+WESTERN_PUNCTUATION = frozenset("€£¥©®°±·«»–—‘’“”…•¡¿§ ")
 # DuckDB's default maximum line is 2 MB; long free-text fields in real exports exceed it.
 MAX_LINE_BYTES = 1 << 26
 
@@ -145,8 +146,26 @@ def _detect_encoding(head: bytes, configured: str | None) -> str:
         return "utf-8"
     except UnicodeDecodeError:
         pass
+    if _reads_as_western(sample):
+        return "cp1252"
     guess = from_bytes(sample).best()
     return guess.encoding if guess is not None else "cp1252"
+
+
+def _reads_as_western(sample: bytes) -> bool:
+    """Tell whether bytes decode as cp1252 into Western European letters and punctuation.
+
+    Statistical detectors mistake short Western text, such as a name with one accent, for
+    Big5 or cp1250; cp1252 is the usual encoding of non-UTF-8 exports from Western CRMs.
+    """
+    try:
+        text = sample.decode("cp1252")
+    except UnicodeDecodeError:
+        return False
+    return all(
+        char.isascii() or (char.isalpha() and ord(char) < 0x250) or char in WESTERN_PUNCTUATION
+        for char in text
+    )
 
 
 def _to_utf8(path: Path, encoding: str, workdir: Path) -> Path:
@@ -183,6 +202,7 @@ class _Opened:
     file_format: FileFormat
     options: dict[str, Any]
     columns: tuple[str, ...]
+    notice: str | None = None
 
 
 def _open(path: Path, display: str, source: Source | None, workdir: Path) -> _Opened:
@@ -193,6 +213,12 @@ def _open(path: Path, display: str, source: Source | None, workdir: Path) -> _Op
         return _Opened(path, "parquet", {}, _parquet_columns(path))
 
     encoding = _detect_encoding(head, source.encoding if source else None)
+    notice = None
+    if not (source and source.encoding) and encoding not in {"utf-8", "utf-16"}:
+        notice = (
+            f"{display}: not UTF-8, read as {encoding}; set encoding on its source in the "
+            "config if the text looks wrong"
+        )
     readable = path
     if encoding.replace("_", "-").lower() not in {"utf-8", "utf8", "ascii"}:
         try:
@@ -229,7 +255,7 @@ def _open(path: Path, display: str, source: Source | None, workdir: Path) -> _Op
         options["expected_fields"] = len(names)
     elif not columns:
         raise InputError([Problem(display, "is not valid CSV", expected="comma-separated text")])
-    return _Opened(readable, "csv", options, columns)
+    return _Opened(readable, "csv", options, columns, notice)
 
 
 def _python_header(path: Path, delimiter: str | None) -> tuple[str, list[str]] | None:
@@ -305,6 +331,16 @@ def discover(data_dir: Path, config: ScoringConfig, workdir: Path) -> Discovery:
     preset's file name, by a preset's header signature, or by their own name (accounts.csv,
     deals.parquet, ...). Anything else is skipped with a warning.
     """
+    if data_dir.is_file():
+        raise InputError(
+            [
+                Problem(
+                    str(data_dir),
+                    "is a file, not a folder",
+                    expected=f"the folder that contains it, {data_dir.parent}",
+                )
+            ]
+        )
     if not data_dir.is_dir():
         raise InputError([Problem(str(data_dir), "data folder not found", expected="a folder")])
 
@@ -404,6 +440,8 @@ def discover(data_dir: Path, config: ScoringConfig, workdir: Path) -> Discovery:
                 problems.extend(error.problems)
                 continue
             opened[path] = probe
+        if probe.notice and probe.notice not in warnings:
+            warnings.append(probe.notice)
         files.append(
             SourceFile(
                 path=probe.path,
