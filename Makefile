@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/nextbest sample-data $(DEMO_DIR) --accounts 500 --seed 7
-	$(BIN)/nextbest score $(DEMO_DIR) --out $(DEMO_DIR)/ranked.csv --limit 10
+	$(BIN)/nextbest score $(DEMO_DIR) --out .nextbest/demo-ranked.csv --limit 10
 	$(BIN)/nextbest top --tier A --limit 5
 
 lint: $(STAMP)

@@ -363,7 +363,7 @@ def test_rejects_folder_with_other_files(tmp_path: Path) -> None:
         generate_sample(tmp_path, accounts=5)
 
     assert str(raised.value) == (
-        f"Output folder {tmp_path} contains files that generate_sample did not write "
+        f"Output folder {tmp_path} contains files that are not nextbest sample files "
         "(notes.txt). Choose a new or empty folder."
     )
     assert (tmp_path / "notes.txt").read_text(encoding="utf-8") == "keep me"
@@ -377,7 +377,7 @@ def test_rejects_unknown_markdown_in_content(tmp_path: Path) -> None:
         generate_sample(tmp_path, accounts=5, end_date=END)
 
     assert str(raised.value) == (
-        f"Output folder {tmp_path} contains files that generate_sample did not write "
+        f"Output folder {tmp_path} contains files that are not nextbest sample files "
         "(content/our-own-notes.md). Choose a new or empty folder."
     )
 

@@ -843,7 +843,7 @@ def _check_out_dir(out_dir: Path) -> None:
         listed = ", ".join(sorted(unexpected)[:5])
         more = f" and {len(unexpected) - 5} more" if len(unexpected) > 5 else ""
         raise ValueError(
-            f"Output folder {out_dir} contains files that generate_sample did not write "
+            f"Output folder {out_dir} contains files that are not nextbest sample files "
             f"({listed}{more}). Choose a new or empty folder."
         )
 
