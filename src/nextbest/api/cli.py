@@ -125,6 +125,10 @@ class _Steps:
             self.progress.update(self.task, completed=done, total=total)
 
 
+def _counted(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
 def _tier_style(tier: str) -> str:
     return {"A": "bold green", "B": "yellow", "C": "dim"}.get(tier, "")
 
@@ -288,7 +292,7 @@ def score(
     )
     top_rows = run.accounts.head(limit).to_dict("records")
     if top_rows:
-        out.print(_accounts_table(top_rows, f"Top {len(top_rows)} accounts"))
+        out.print(_accounts_table(top_rows, f"Top {_counted(len(top_rows), 'account')}"))
     out.print("Input report:")
     for line in _report_lines(info.report):
         out.print(line, markup=False)
@@ -321,8 +325,8 @@ def top(
     if as_json:
         _json([{key: value for key, value in row.items() if key != "signals"} for row in rows])
         return
-    which = f"tier {tier.upper()} " if tier else ""
-    title = f"Top {len(rows)} {which}accounts, run {info.run_id} as of {info.as_of}"
+    which = f"tier {tier.upper()}: " if tier else ""
+    title = f"Top {which}{_counted(len(rows), 'account')}, run {info.run_id} as of {info.as_of}"
     out.print(_accounts_table(rows, title))
 
 
@@ -424,7 +428,8 @@ def leads(
     if as_json:
         _json(rows)
         return
-    table = Table(title=f"Top {len(rows)} leads, run {info.run_id}", title_justify="left")
+    title = f"Top {_counted(len(rows), 'lead')}, run {info.run_id}"
+    table = Table(title=title, title_justify="left")
     for header in ("lead score", "contact", "account", "title", "persona", "source"):
         table.add_column(header)
     for row in rows:

@@ -72,6 +72,7 @@ LEGAL_SUFFIXES = frozenset(
 )
 
 FUZZY_CHUNK = 2_000
+ACTIVITY_COLUMNS_SCORED = ("occurred_at", "type", "topic", "contact_id", "email", "channel")
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")
@@ -272,8 +273,11 @@ def _resolve(
     table: str,
     steps: list[tuple[str, str, str]],
     report: LoadReport,
+    keep: tuple[str, ...] | None = None,
 ) -> None:
     """Add `account_key` and `matched_by` to a table from the first step that finds an account.
+
+    `keep` names the columns to carry on; by default all contract columns are kept.
 
     Each step is (method, join clause, expression for the account id found). A method in
     parentheses is an SQL expression, such as the column recording a fuzzy name match.
@@ -294,7 +298,12 @@ def _resolve(
             [table, CLEAN_PREFIX],
         ).fetchall()
     ]
-    columns = f"t.* EXCLUDE ({', '.join(helpers)})" if helpers else "t.*"
+    if keep is not None:
+        columns = ", ".join(f"t.{quote(column)}" for column in keep)
+    elif helpers:
+        columns = f"t.* EXCLUDE ({', '.join(helpers)})"
+    else:
+        columns = "t.*"
     connection.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {table} AS
@@ -375,6 +384,8 @@ def resolve_identities(
             by_company,
         ],
         report,
+        # Scoring reads only these, and copying ten million free-text details costs seconds.
+        keep=ACTIVITY_COLUMNS_SCORED,
     )
     _resolve(
         connection,

@@ -18,7 +18,7 @@ import duckdb
 from nextbest.scoring.config import ScoringConfig
 from nextbest.scoring.contract import ACTIVITY_TYPES, OUTCOMES, TABLES, Kind, Table
 from nextbest.scoring.errors import InputError, Problem
-from nextbest.scoring.sources import SourceFile, normalize_header
+from nextbest.scoring.sources import MAX_LINE_BYTES, SourceFile, normalize_header
 from nextbest.scoring.sql import literal, quote, text_list
 
 MAX_EXAMPLES = 3
@@ -156,12 +156,22 @@ class _FileLoader:
                 if key != "expected_fields"
             )
             reader = f"read_csv({path}, all_varchar = true{', ' + options if options else ''})"
-        try:
-            self.connection.execute(
-                f"CREATE OR REPLACE TEMP TABLE {self.raw} AS SELECT * FROM {reader}"
-            )
-        except duckdb.Error as error:
-            raise InputError([Problem(self.file.display, f"cannot be read: {error}")]) from None
+        longer_lines = reader[:-1] + f", max_line_size = {MAX_LINE_BYTES})"
+        for attempt in (reader, longer_lines):
+            try:
+                self.connection.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {self.raw} AS SELECT * FROM {attempt}"
+                )
+                break
+            except duckdb.Error as error:
+                # A line beyond the sniffed sample may exceed DuckDB's default limit; one retry
+                # with a larger limit, then the first line of DuckDB's message.
+                if "max_line_size" in str(error) and attempt is reader:
+                    continue
+                first_line = str(error).splitlines()[0]
+                raise InputError(
+                    [Problem(self.file.display, f"cannot be read as CSV: {first_line}")]
+                ) from None
         (rows,) = self.connection.execute(f"SELECT count(*) FROM {self.raw}").fetchone()
         self.table_report.rows_read += rows
         self.table_report.files.append(self.file.display)

@@ -34,7 +34,8 @@ DATA_SUFFIXES = {".csv", ".tsv", ".txt", ".parquet", ".pq"}
 SNIFF_BYTES = 1 << 16
 DELIMITERS = ",;\t|"
 WESTERN_PUNCTUATION = frozenset("€£¥©®°±·«»–—‘’“”…•¡¿§ ")
-# DuckDB's default maximum line is 2 MB; long free-text fields in real exports exceed it.
+# DuckDB's default maximum line is 2 MB, which long free-text fields can exceed. A larger limit
+# doubles the read time of every file, so it is set only for files that need it.
 MAX_LINE_BYTES = 1 << 26
 
 FileFormat = Literal["csv", "parquet"]
@@ -231,15 +232,17 @@ def _open(path: Path, display: str, source: Source | None, workdir: Path) -> _Op
         raise InputError([Problem(display, message, expected="a header row and data rows")])
 
     options: dict[str, Any] = {"header": source.header if source else True}
-    options["max_line_size"] = MAX_LINE_BYTES
     if source and source.delimiter:
         options["sep"] = source.delimiter
     if source and source.names:
         options["names"] = source.names
     try:
         columns = _csv_columns(readable, options)
-    except duckdb.Error:
+    except duckdb.Error as error:
         columns = ()
+        if "max_line_size" in str(error):
+            options["max_line_size"] = MAX_LINE_BYTES
+            columns = _csv_columns(readable, options)
     header = _python_header(readable, source.delimiter if source else None)
     if options["header"] and header is not None and len(header[1]) != len(columns):
         # DuckDB's dialect sniffer gives up on rows with more or fewer fields than the header

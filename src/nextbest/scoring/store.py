@@ -260,6 +260,9 @@ class RunStore:
         if connection.dialect.paramstyle == "named":
             placeholders = ", ".join(f":{column}" for column in columns)
         statement = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({placeholders})"
+        # Rows in primary-key order make the index inserts sequential, several times faster
+        # than inserting in rank order.
+        frame = frame.sort_values(fields[0], kind="stable")
         values = [_column_values(frame[field]) for field in fields]
         rows = [(run_id, *row) for row in zip(*values, strict=True)]
         for start in range(0, len(rows), INSERT_BATCH):
