@@ -182,3 +182,22 @@ def test_lead_scores_and_penalties(small_dir: Path) -> None:
     assert leads.loc["C3", "penalty"] == 40.0
     assert leads.loc["C3", "lead_score"] == 0.0
     assert list(run.leads["contact_id"]) == ["C1", "C2", "C3"]
+
+
+def test_ties_break_the_same_way_in_any_row_order(tmp_path: Path) -> None:
+    contacts = [
+        "C1,A1,Security Engineer,Ann,Lee,Webinar",
+        "C2,A1,Chief Executive Officer,Bob,Ray,Webinar",
+    ]
+    header = "contact_id,account_id,title,first_name,last_name,lead_source\n"
+    runs = []
+    for order in (contacts, contacts[::-1]):
+        folder = write_files(
+            tmp_path / str(len(runs)),
+            {"accounts.csv": ONE_ACCOUNT, "contacts.csv": header + "\n".join(order) + "\n"},
+        )
+        runs.append(score_folder(folder, load_config(), AS_OF))
+    first, second = (run.accounts.iloc[0] for run in runs)
+    # Both personas match 60%, so the best persona is a tie.
+    assert first["signals"] == second["signals"]
+    assert first["top_lead_id"] == second["top_lead_id"] == "C2"

@@ -423,6 +423,11 @@ def leads(
         store = RunStore(db)
         info = store.run(run_id)
         rows = store.leads(info.run_id, account_id=account_id, limit=limit)
+        if account_id is not None and not store.accounts(info.run_id, account_id=account_id):
+            raise StoreError(
+                f"account {account_id!r} not found in run {info.run_id}; "
+                "`nextbest top` lists the scored accounts"
+            )
     except NextbestError as error:
         fail(error)
     if as_json:
