@@ -235,3 +235,31 @@ def test_malformed_db_url_exits_2(small_dir: Path) -> None:
         "error: invalid run store URL; expected a SQLAlchemy URL such as sqlite:///runs.db "
         "or postgresql://host/db\n"
     )
+
+
+def test_out_cannot_be_the_store(small_dir: Path, tmp_path: Path) -> None:
+    store = tmp_path / "runs.db"
+    result = _invoke("score", str(small_dir), "--db", f"sqlite:///{store}", "--out", str(store))
+    assert result.exit_code == 2
+    assert "unsupported output type '.db'" in result.stderr
+
+
+def test_out_named_like_the_store(small_dir: Path, tmp_path: Path) -> None:
+    store = tmp_path / "runs.json"
+    result = _invoke("score", str(small_dir), "--db", f"sqlite:///{store}", "--out", str(store))
+    assert result.exit_code == 2
+    assert result.stderr == f"error: --out: {store} is the run store; write the output elsewhere\n"
+
+
+def test_foreign_database_is_reported(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "other.db"
+    with sqlite3.connect(path) as connection:
+        connection.execute("CREATE TABLE runs (x)")
+    result = _invoke("runs", "--db", f"sqlite:///{path}")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: cannot read the run store sqlite:///{path}: no such column: runs.run_id; "
+        "is it a nextbest store?\n"
+    )

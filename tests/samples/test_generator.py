@@ -487,3 +487,14 @@ def test_activity_details_name_content_assets(sample: SampleSummary) -> None:
     assert re.fullmatch(
         r"/\S*", activities.loc[activities["type"] == "web_visit", "detail"].iloc[0]
     )
+
+
+def test_sample_never_overwrites_real_exports(tmp_path: Path) -> None:
+    (tmp_path / "accounts.csv").write_text("account_id,name\nMINE,precious\n")
+    with pytest.raises(ValueError) as raised:
+        generate_sample(tmp_path, accounts=5, seed=1, end_date=date(2026, 11, 30))
+    assert str(raised.value) == (
+        f"Output folder {tmp_path} contains accounts.csv but no truth/in_market.csv, so it is "
+        "not a nextbest sample. Choose a new or empty folder."
+    )
+    assert (tmp_path / "accounts.csv").read_text() == "account_id,name\nMINE,precious\n"

@@ -351,3 +351,19 @@ def test_data_folder_that_is_a_file(tmp_path: Path) -> None:
         f"{folder / 'accounts.csv'}: is a file, not a folder (expected the folder that contains "
         f"it, {folder})"
     ]
+
+
+def test_corrupt_parquet(tmp_path: Path) -> None:
+    folder = write_files(tmp_path, {"accounts.parquet": b"PAR1 truncated"})
+    (problem,) = _problems(folder)
+    assert problem.startswith("accounts.parquet: is not a readable Parquet file: ")
+
+
+def test_foreign_currency_needs_a_unit(tmp_path: Path) -> None:
+    folder = write_files(
+        tmp_path, {"accounts.csv": 'account_id,name,annual_revenue\nA1,Acme,"€5,000"\n'}
+    )
+    assert _problems(folder) == [
+        "accounts.csv, row 2, column 'annual_revenue': invalid number: '€5,000' "
+        "(expected a number of 0 or more)"
+    ]

@@ -133,10 +133,16 @@ def _tier_style(tier: str) -> str:
     return {"A": "bold green", "B": "yellow", "C": "dim"}.get(tier, "")
 
 
+def _short(value: object, limit: int = 80) -> str:
+    """Return text cut to `limit` characters for a table cell, escaped for Rich markup."""
+    text = str(value)
+    return escape(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
 def _account_label(row: dict[str, Any]) -> str:
     if str(row["name"]) == str(row["account_id"]):
-        return escape(str(row["name"]))
-    return f"{escape(str(row['name']))} [dim]({escape(str(row['account_id']))})[/dim]"
+        return _short(row["name"])
+    return f"{_short(row['name'])} [dim]({_short(row['account_id'], 40)})[/dim]"
 
 
 def _accounts_table(rows: list[dict[str, Any]], title: str) -> Table:
@@ -167,7 +173,7 @@ def _accounts_table(rows: list[dict[str, Any]], title: str) -> Table:
             f"{row['relationship']:.0f}",
             f"{row['engagement']:.0f}",
             f"{row['negative']:.0f}" if row["negative"] else "",
-            escape(row["reasons"][0]) if row["reasons"] else "",
+            _short(row["reasons"][0], 160) if row["reasons"] else "",
         )
     return table
 
@@ -245,7 +251,7 @@ def score(
     """
     from nextbest.scoring.export import check_output, publish, stage_accounts
     from nextbest.scoring.runs import score_folder
-    from nextbest.scoring.store import RunStore
+    from nextbest.scoring.store import RunStore, sqlite_path
 
     as_of_date = _parse_date(as_of, "--as-of")
     if out_path is not None:
@@ -253,6 +259,9 @@ def score(
             check_output(out_path, data_dir)
         except NextbestError as error:
             usage_error("--out", str(error))
+        store_file = sqlite_path(db)
+        if store_file is not None and out_path.absolute() == store_file.absolute():
+            usage_error("--out", f"{out_path} is the run store; write the output elsewhere")
     staged: Path | None = None
     try:
         settings = load_config(config)
@@ -285,7 +294,7 @@ def score(
     tiers = run.accounts["tier"].value_counts()
     qualified = int(run.accounts["qualified"].sum())
     out.print(
-        f"Scored {len(run.accounts):,} accounts as of {run.as_of} in {elapsed:.1f}s, "
+        f"Scored {_counted(len(run.accounts), 'account')} as of {run.as_of} in {elapsed:.1f}s, "
         f"run {info.run_id}: "
         f"tier A {tiers.get('A', 0):,}, B {tiers.get('B', 0):,}, C {tiers.get('C', 0):,}; "
         f"{qualified:,} qualified."
@@ -526,6 +535,9 @@ def sample_data(
             )
     except ValueError as error:
         err.print(f"[red]error:[/red] {escape(str(error))}")
+        raise typer.Exit(2) from None
+    except OSError as error:
+        err.print(f"[red]error:[/red] cannot write {escape(str(out_dir))}: {error.strerror}")
         raise typer.Exit(2) from None
     rows = ", ".join(f"{count:,} {table}" for table, count in summary.rows.items())
     out.print(

@@ -15,6 +15,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from nextbest.scoring.contract import ACTIVITY_TYPES, TABLES
 from nextbest.scoring.errors import ConfigError
 
+# Windows longer than a century are typos, and DuckDB's intervals overflow far beyond it.
+MAX_DAYS = 36_500
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
@@ -116,14 +119,37 @@ class Identity(_Strict):
     free_mail_domains: list[str]
 
 
+def _check_pattern(pattern: str) -> str:
+    """Raise ValueError unless DuckDB's regular expressions (RE2) accept the pattern."""
+    connection = duckdb.connect()
+    try:
+        connection.execute("SELECT regexp_matches('', ?)", [pattern])
+    except duckdb.Error as error:
+        reason = str(error).splitlines()[0].split("Error: ", 1)[-1]
+        raise ValueError(f"{pattern!r} is not a valid regular expression ({reason})") from None
+    finally:
+        connection.close()
+    return pattern
+
+
 class PersonaRule(_Strict):
     persona: str
     pattern: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _valid_pattern(cls, pattern: str) -> str:
+        return _check_pattern(pattern)
 
 
 class SeniorityRule(_Strict):
     seniority: str
     pattern: str
+
+    @field_validator("pattern")
+    @classmethod
+    def _valid_pattern(cls, pattern: str) -> str:
+        return _check_pattern(pattern)
 
 
 class Band(_Strict):
@@ -156,22 +182,22 @@ class Fit(_Strict):
 class Intent(_Strict):
     topics: dict[str, float]
     surge_threshold: float = Field(ge=0, lt=100)
-    lookback_weeks: int = Field(ge=1)
+    lookback_weeks: int = Field(ge=1, le=MAX_DAYS // 7)
     half_life_days: float = Field(gt=0)
     points_per_surge: float = Field(ge=0)
     scale: float = Field(gt=0)
 
 
 class BuyingGroup(_Strict):
-    window_days: int = Field(ge=1)
+    window_days: int = Field(ge=1, le=MAX_DAYS)
     points_per_contact: float = Field(ge=0)
     points_per_persona: float = Field(ge=0)
     max_points: float = Field(ge=0)
 
 
 class Velocity(_Strict):
-    recent_days: int = Field(ge=1)
-    prior_days: int = Field(ge=1)
+    recent_days: int = Field(ge=1, le=MAX_DAYS)
+    prior_days: int = Field(ge=1, le=MAX_DAYS)
     weight: float = Field(ge=0)
     max_points: float = Field(ge=0)
 
@@ -190,7 +216,7 @@ class Velocity(_Strict):
 class Engagement(_Strict):
     points: dict[str, float]
     half_life_days: dict[str, float]
-    lookback_days: int = Field(ge=1)
+    lookback_days: int = Field(ge=1, le=MAX_DAYS)
     scale: float = Field(gt=0)
     buying_group: BuyingGroup
     velocity: Velocity
@@ -219,7 +245,7 @@ class Relationship(_Strict):
     max_won_opportunities: int = Field(ge=0)
     customer: float
     meeting: float
-    meeting_window_days: int = Field(ge=1)
+    meeting_window_days: int = Field(ge=1, le=MAX_DAYS)
     max_meetings: int = Field(ge=0)
     contact: float
     max_contacts: int = Field(ge=0)
@@ -233,9 +259,9 @@ class Negative(_Strict):
     competitor: float = Field(ge=0)
     unsubscribed_contact: float = Field(ge=0)
     max_unsubscribed: float = Field(ge=0)
-    inactive_days: int = Field(ge=1)
+    inactive_days: int = Field(ge=1, le=MAX_DAYS)
     inactive: float = Field(ge=0)
-    recent_loss_days: int = Field(ge=1)
+    recent_loss_days: int = Field(ge=1, le=MAX_DAYS)
     recent_loss: float = Field(ge=0)
     free_mail_contact: float = Field(ge=0)
     max_free_mail: float = Field(ge=0)

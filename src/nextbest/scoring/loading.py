@@ -374,7 +374,8 @@ class _FileLoader:
             if native_number:
                 number = f"CAST({quote(source_column)} AS DOUBLE)"
             else:
-                stripped = rf"regexp_replace({text}, '[\s$€£¥,_]|%$', '', 'g')"
+                # Only "$" is dropped: amounts are in US dollars, and "€5,000" needs a unit.
+                stripped = rf"regexp_replace({text}, '[\s$,_]|%$', '', 'g')"
                 # Commas must group thousands: "50000000,50" is a decimal comma, and dropping it
                 # would read a number 100 times too large.
                 grouped = (
@@ -401,7 +402,7 @@ class _FileLoader:
                 number = f"(CASE WHEN {number} >= 0 THEN {number} END)"
                 column.expected += " of 0 or more"
             if kind is Kind.INTEGER:
-                number = f"CAST(round({number}) AS BIGINT)"
+                number = f"TRY_CAST(round({number}) AS BIGINT)"
             column.value_sql = number
             if name == "score":
                 column.value_sql = f"CASE WHEN {number} BETWEEN 0 AND 100 THEN {number} END"

@@ -337,6 +337,9 @@ def _relationship_sql(config: ScoringConfig, as_of: datetime) -> str:
             * (1 - exp(-COALESCE(sum(amount), 0) / {rel.open_amount_scale!r})),
         {_counted("count(*)", "open opportunity", "open opportunities")}
             || CASE WHEN count(amount) = 0 THEN ', amount unknown'
+                    WHEN count(amount) < count(*)
+                    THEN format(' worth ${{:,.0f}} ({{}} without an amount)', sum(amount),
+                                count(*) - count(amount))
                     ELSE format(' worth ${{:,.0f}}', sum(amount)) END
             || format('{{}}', CASE WHEN count(product) > 0
                     THEN ' (' || string_agg(DISTINCT product, ', ' ORDER BY product) || ')'

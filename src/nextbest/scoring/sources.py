@@ -211,7 +211,13 @@ def _open(path: Path, display: str, source: Source | None, workdir: Path) -> _Op
     head = _sniff_bytes(path)
     file_format = _detect_format(path, display, head)
     if file_format == "parquet":
-        return _Opened(path, "parquet", {}, _parquet_columns(path))
+        try:
+            return _Opened(path, "parquet", {}, _parquet_columns(path))
+        except duckdb.Error as error:
+            first_line = str(error).splitlines()[0]
+            raise InputError(
+                [Problem(display, f"is not a readable Parquet file: {first_line}")]
+            ) from None
 
     encoding = _detect_encoding(head, source.encoding if source else None)
     notice = None

@@ -5,21 +5,24 @@ A run is written in one transaction, so a reader sees the previous run or the ne
 
 from __future__ import annotations
 
+import functools
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote
 
 import pandas as pd
 import sqlalchemy as sa
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 
 from nextbest.scoring.errors import StoreError, StoreUnavailableError
 from nextbest.scoring.runs import ScoredRun
 
+T = TypeVar("T")
 DEFAULT_DB_PATH = Path(".nextbest") / "nextbest.db"
 # Signal lists and leads take most of a run's space (about 0.5 GB per 100,000 accounts in
 # SQLite), so only the newest runs keep them. Older runs keep scores, tiers and reasons.
@@ -122,6 +125,38 @@ class RunInfo:
             "config": self.config,
             "details_kept": self.details_kept,
         }
+
+
+def _reason(error: SQLAlchemyError) -> str:
+    """Return the database's own message, without the SQL statement and its parameters."""
+    return str(getattr(error, "orig", None) or error).splitlines()[0]
+
+
+def _reading(method: Callable[..., T]) -> Callable[..., T]:
+    """Turn database errors while reading the store into a StoreUnavailableError."""
+
+    @functools.wraps(method)
+    def wrapper(store: RunStore, *args: Any, **kwargs: Any) -> T:
+        try:
+            return method(store, *args, **kwargs)
+        except SQLAlchemyError as error:
+            raise StoreUnavailableError(
+                f"cannot read the run store {store._safe_url()}: {_reason(error)}; "
+                "is it a nextbest store?"
+            ) from None
+
+    return wrapper
+
+
+def sqlite_path(url: str | None) -> Path | None:
+    """Return the file of an SQLite store URL (the default store when None), else None."""
+    try:
+        parsed = sa.make_url(url or default_db_url())
+    except (SQLAlchemyError, ValueError):
+        return None
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database)
 
 
 def default_db_url() -> str:
@@ -232,8 +267,14 @@ class RunStore:
                 self._insert(connection, run_accounts_table, run_id, accounts, ACCOUNT_FIELDS)
                 self._insert(connection, run_leads_table, run_id, run.leads, LEAD_FIELDS)
                 self._prune_details(connection)
+        except OperationalError as error:
+            raise StoreUnavailableError(
+                f"cannot save the run to {self._safe_url()}: {_reason(error)}"
+            ) from None
         except SQLAlchemyError as error:
-            raise StoreError(f"cannot save the run to {self._safe_url()}: {error}") from None
+            raise StoreError(
+                f"cannot save the run to {self._safe_url()}: {_reason(error)}"
+            ) from None
         return info
 
     @staticmethod
@@ -309,6 +350,7 @@ class RunStore:
             details_kept=row.details_kept,
         )
 
+    @_reading
     def runs(self, limit: int = 20) -> list[RunInfo]:
         self._create()
         query = (
@@ -319,6 +361,7 @@ class RunStore:
         with self.engine.connect() as connection:
             return [self._info(row) for row in connection.execute(query)]
 
+    @_reading
     def run(self, run_id: str | None = None) -> RunInfo:
         """Return the run with this id, or the latest run."""
         self._create()
@@ -339,6 +382,7 @@ class RunStore:
             )
         return self._info(row)
 
+    @_reading
     def accounts(
         self,
         run_id: str,
@@ -366,6 +410,7 @@ class RunStore:
         row["signals"] = json.loads(row["signals"])
         return row
 
+    @_reading
     def leads(
         self, run_id: str, account_id: str | None = None, limit: int | None = None
     ) -> list[dict[str, Any]]:
