@@ -76,3 +76,13 @@ def test_unknown_key_and_bad_yaml(tmp_path: Path) -> None:
 def test_config_path_that_is_a_folder(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="is a folder; expected a YAML config file"):
         load_config(tmp_path)
+
+
+def test_matches_and_booleans_are_checked(tmp_path: Path) -> None:
+    message = _error(
+        tmp_path,
+        "fit:\n  industries: {software: 5}\n"
+        'normalize: {true_values: ["yes", "y"], false_values: ["y"]}\n',
+    )
+    assert "fit.industries.software: Input should be less than or equal to 1" in message
+    assert "normalize: Value error, true_values and false_values share y" in message

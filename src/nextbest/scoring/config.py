@@ -100,6 +100,15 @@ class Normalize(_Strict):
             _check_date_format(fmt)
         return formats
 
+    @model_validator(mode="after")
+    def _distinct_booleans(self) -> Normalize:
+        both = {value.lower() for value in self.true_values} & {
+            value.lower() for value in self.false_values
+        }
+        if both:
+            raise ValueError(f"true_values and false_values share {', '.join(sorted(both))}")
+        return self
+
 
 def _check_date_format(fmt: str) -> None:
     """Raise ValueError unless DuckDB's strptime understands the format."""
@@ -165,18 +174,19 @@ class Band(_Strict):
 
 
 NonNegative = Annotated[float, Field(ge=0)]
+Match = Annotated[float, Field(ge=0, le=1)]
 
 
 class Fit(_Strict):
     weights: dict[Literal["industry", "employees", "revenue", "geography", "personas"], NonNegative]
-    industries: dict[str, float]
+    industries: dict[str, Match]
     other_industry: float = Field(ge=0, le=1)
     unknown: float = Field(ge=0, le=1)
     employee_bands: list[Band]
     revenue_bands: list[Band]
-    countries: dict[str, float]
+    countries: dict[str, Match]
     other_country: float = Field(ge=0, le=1)
-    personas: dict[str, float]
+    personas: dict[str, Match]
 
 
 class Intent(_Strict):
