@@ -184,7 +184,7 @@ def test_lead_scores_and_penalties(small_dir: Path) -> None:
     assert list(run.leads["contact_id"]) == ["C1", "C2", "C3"]
 
 
-def test_ties_break_the_same_way_in_any_row_order(tmp_path: Path) -> None:
+def test_ties_break_by_stable_key(tmp_path: Path) -> None:
     contacts = [
         "C1,A1,Security Engineer,Ann,Lee,Webinar",
         "C2,A1,Chief Executive Officer,Bob,Ray,Webinar",

@@ -334,8 +334,10 @@ def top(
     if as_json:
         _json([{key: value for key, value in row.items() if key != "signals"} for row in rows])
         return
-    which = f"tier {tier.upper()}: " if tier else ""
-    title = f"Top {which}{_counted(len(rows), 'account')}, run {info.run_id} as of {info.as_of}"
+    tier_label = f"tier {tier.upper()}: " if tier else ""
+    title = (
+        f"Top {tier_label}{_counted(len(rows), 'account')}, run {info.run_id} as of {info.as_of}"
+    )
     out.print(_accounts_table(rows, title))
 
 

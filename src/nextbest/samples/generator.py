@@ -841,8 +841,8 @@ def _check_out_dir(out_dir: Path) -> None:
         unexpected.append(entry.name)
     tables = sorted(entry.name for entry in out_dir.iterdir() if entry.name in generated)
     if tables and not (out_dir / "truth" / "in_market.csv").is_file():
-        # Real exports are named after the tables too; only a folder with the sample's truth
-        # file was written by this generator, so anything else is never overwritten.
+        # Real exports are named after the tables too. Only a folder that contains the truth
+        # file was written by this generator, so no other folder is ever overwritten.
         raise ValueError(
             f"Output folder {out_dir} contains {', '.join(tables[:5])} but no "
             "truth/in_market.csv, so it is not a nextbest sample. Choose a new or empty folder."

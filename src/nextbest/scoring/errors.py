@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 
 class NextbestError(Exception):
-    """Base class: a failure the user can fix, with a message that says how."""
+    """Base class: a failure the user can fix, with a message that explains the fix."""
 
 
 class ConfigError(NextbestError):

@@ -55,7 +55,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, object]]:
 def stage_accounts(frame: pd.DataFrame, path: Path) -> Path:
     """Write all accounts in rank order to a temporary file beside `path` and return it.
 
-    In CSV the reasons column holds a JSON array. `publish` moves the file into place.
+    In CSV the reasons column contains a JSON array. `publish` moves the file into place.
     """
     file_format = check_output(path)
     ordered = frame.sort_values("rank")
@@ -86,8 +86,3 @@ def stage_accounts(frame: pd.DataFrame, path: Path) -> Path:
 def publish(temporary: Path, path: Path) -> None:
     """Replace `path` with a staged file in one step."""
     os.replace(temporary, path)
-
-
-def write_accounts(frame: pd.DataFrame, path: Path) -> None:
-    """Write all accounts in rank order, replacing `path` only once the file is complete."""
-    publish(stage_accounts(frame, path), path)

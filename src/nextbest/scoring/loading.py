@@ -129,11 +129,11 @@ class _FileLoader:
     def _mapping_problem(self, name: str) -> Problem:
         mapped = self.file.source.columns.get(name)
         if mapped is not None:
-            wanted = mapped if isinstance(mapped, str) else " or ".join(mapped)
+            candidates = mapped if isinstance(mapped, str) else " or ".join(mapped)
             return Problem(
                 self.file.display,
                 "mapped column not found",
-                column=wanted,
+                column=candidates,
                 expected=f"a column for {self.table.name}.{name}; the file has "
                 + ", ".join(self.file.columns),
             )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time
@@ -16,7 +15,7 @@ import pandas as pd
 
 from nextbest.scoring.config import ScoringConfig
 from nextbest.scoring.identity import resolve_identities
-from nextbest.scoring.loading import LoadReport, load_tables
+from nextbest.scoring.loading import LoadReport, Progress, load_tables
 from nextbest.scoring.scores import (
     available_components,
     effective_weights,
@@ -26,8 +25,6 @@ from nextbest.scoring.scores import (
 from nextbest.scoring.signals import build_signals, prepare
 from nextbest.scoring.sources import SourceFile, discover
 from nextbest.scoring.sql import literal
-
-Progress = Callable[[str], None]
 
 
 @dataclass
