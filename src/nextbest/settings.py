@@ -1,0 +1,62 @@
+"""Runtime settings: where things live and which models to use.
+
+Read from the environment (and a `.env` file) only when `get_settings()` is first called, never
+at import time. Tests build a `Settings` object directly or clear the cache.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_HOME = Path(".nextbest")
+
+
+class Settings(BaseSettings):
+    """Every setting has an environment variable: `NEXTBEST_` and the field name in capitals."""
+
+    model_config = SettingsConfigDict(env_prefix="NEXTBEST_", env_file=".env", extra="ignore")
+
+    home: Path = Field(DEFAULT_HOME, description="Folder for the run store and the content index.")
+    db: str | None = Field(
+        None, description="SQLAlchemy URL of the run store; default: a SQLite file in `home`."
+    )
+    chroma_path: Path | None = Field(
+        None, description="Folder of the persistent Chroma index; default: `home`/chroma."
+    )
+    content_collection: str = Field("content", description="Chroma collection of the library.")
+    embedding_provider: Literal["local", "openai"] = Field(
+        "local",
+        description="`local`: all-MiniLM-L6-v2 bundled in a pip package, on the CPU, offline. "
+        "`openai`: the embeddings endpoint of OPENAI_BASE_URL.",
+    )
+    openai_embedding_model: str = Field("text-embedding-3-small")
+    openai_api_key: SecretStr | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_API_KEY", "NEXTBEST_OPENAI_API_KEY")
+    )
+    openai_base_url: str | None = Field(
+        None, validation_alias=AliasChoices("OPENAI_BASE_URL", "NEXTBEST_OPENAI_BASE_URL")
+    )
+    llm_model: str = Field("gpt-4o-mini", description="Chat model of the agent.")
+    llm_timeout: float = Field(60.0, gt=0, description="Seconds before a model call is abandoned.")
+    llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of a failed model call.")
+    share_contact_details: bool = Field(
+        False, description="Send contact emails and phone numbers to the model."
+    )
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.chroma_path or self.home / "chroma"
+
+    @property
+    def llm_enabled(self) -> bool:
+        return self.openai_api_key is not None and bool(self.openai_api_key.get_secret_value())
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
