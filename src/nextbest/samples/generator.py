@@ -1168,6 +1168,8 @@ class _Contacts:
                 accounts.name_variants, self.company_variant * accounts.count + self.account
             ),
             "email": self.emails,
+            # 555 numbers are reserved for fiction; derived from the row so no random draw moves.
+            "phone": pa.array([f"+1 555 {index % 10_000:04d}" for index in range(self.count)]),
             "first_name": _take(_string_array(_FIRST_NAMES), self.first_name),
             "last_name": _take(_string_array(_LAST_NAMES), self.last_name),
             "title": _take(_string_array([title.title for title in _TITLES]), self.title),

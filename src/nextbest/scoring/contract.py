@@ -98,6 +98,7 @@ CONTACTS = Table(
         Column("account_id"),
         Column("company"),
         Column("email"),
+        Column("phone"),
         Column("first_name"),
         Column("last_name"),
         Column("title"),

@@ -72,7 +72,15 @@ LEGAL_SUFFIXES = frozenset(
 )
 
 FUZZY_CHUNK = 2_000
-ACTIVITY_COLUMNS_SCORED = ("occurred_at", "type", "topic", "contact_id", "email", "channel")
+ACTIVITY_COLUMNS_SCORED = (
+    "occurred_at",
+    "type",
+    "topic",
+    "contact_id",
+    "email",
+    "channel",
+    "detail",
+)
 
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://")
 _HOST = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")

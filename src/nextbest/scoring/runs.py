@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 
 from nextbest.scoring.config import ScoringConfig
+from nextbest.scoring.evidence import build_evidence
 from nextbest.scoring.identity import resolve_identities
 from nextbest.scoring.loading import LoadReport, Progress, load_tables
 from nextbest.scoring.scores import (
@@ -40,6 +41,8 @@ class ScoredRun:
     leads: pd.DataFrame
     report: LoadReport
     weights: dict[str, float]
+    # One JSON object per account: contacts, timeline, intent, opportunities.
+    evidence: pd.DataFrame | None = None
 
 
 def _warn_about_coverage(
@@ -170,6 +173,8 @@ def score_folder(
             _warn_about_coverage(connection, config, as_of_time, weights, report)
             leads = score_leads(connection, config)
             accounts = score_accounts(connection, config, weights)
+            step("Gathering evidence for briefs")
+            evidence = build_evidence(connection, config, as_of_time)
             step("Fingerprinting inputs")
             input_fingerprint = fingerprinted.result()
             hashing.shutdown()
@@ -185,4 +190,5 @@ def score_folder(
         leads=leads,
         report=report,
         weights=weights,
+        evidence=evidence,
     )

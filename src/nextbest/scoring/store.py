@@ -93,6 +93,15 @@ run_leads_table = sa.Table(
     sa.Column("penalty", sa.Float, nullable=False),
 )
 
+run_evidence_table = sa.Table(
+    "run_evidence",
+    metadata,
+    sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.run_id"), primary_key=True),
+    sa.Column("account_id", sa.String(200), primary_key=True),
+    sa.Column("evidence", sa.Text, nullable=False),
+)
+
+EVIDENCE_KEYS = ("contacts", "timeline", "intent", "opportunities")
 ACCOUNT_FIELDS = [column.name for column in run_accounts_table.columns if column.name != "run_id"]
 LEAD_FIELDS = [column.name for column in run_leads_table.columns if column.name != "run_id"]
 
@@ -266,6 +275,14 @@ class RunStore:
                 connection.execute(runs_table.insert(), [row])
                 self._insert(connection, run_accounts_table, run_id, accounts, ACCOUNT_FIELDS)
                 self._insert(connection, run_leads_table, run_id, run.leads, LEAD_FIELDS)
+                if run.evidence is not None:
+                    self._insert(
+                        connection,
+                        run_evidence_table,
+                        run_id,
+                        run.evidence,
+                        ["account_id", "evidence"],
+                    )
                 self._prune_details(connection)
         except OperationalError as error:
             raise StoreUnavailableError(
@@ -316,7 +333,7 @@ class RunStore:
                 connection.exec_driver_sql(statement, batch)
 
     def _prune_details(self, connection: sa.Connection) -> None:
-        """Drop signal lists and leads of all but the newest `keep_details` runs."""
+        """Drop signal lists, leads and evidence of all but the newest `keep_details` runs."""
         older = (
             sa.select(runs_table.c.run_id)
             .where(runs_table.c.details_kept)
@@ -330,7 +347,8 @@ class RunStore:
         connection.execute(
             accounts.update().where(accounts.c.run_id.in_(run_ids)).values(signals="[]")
         )
-        connection.execute(run_leads_table.delete().where(run_leads_table.c.run_id.in_(run_ids)))
+        for table in (run_leads_table, run_evidence_table):
+            connection.execute(table.delete().where(table.c.run_id.in_(run_ids)))
         connection.execute(
             runs_table.update().where(runs_table.c.run_id.in_(run_ids)).values(details_kept=False)
         )
@@ -389,16 +407,50 @@ class RunStore:
         tier: str | None = None,
         limit: int | None = None,
         account_id: str | None = None,
+        owner: str | None = None,
+        topic: str | None = None,
+        offset: int = 0,
     ) -> list[dict[str, Any]]:
+        """Accounts of a run in rank order; `owner` and `topic` match case-insensitively.
+
+        `topic` keeps accounts with a scored intent signal on that topic.
+        """
         table = run_accounts_table
         query = sa.select(table).where(table.c.run_id == run_id)
         if tier:
             query = query.where(table.c.tier == tier)
         if account_id is not None:
             query = query.where(table.c.account_id == account_id)
-        query = query.order_by(table.c.rank)
+        if owner:
+            query = query.where(sa.func.lower(table.c.owner) == owner.strip().lower())
+        if topic:
+            needle = json.dumps(f"topic:{topic.strip().lower()}")
+            query = query.where(sa.func.lower(table.c.signals).contains(needle, autoescape=True))
+        query = query.order_by(table.c.rank).offset(offset)
         if limit:
             query = query.limit(limit)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).mappings().all()
+        return [self._account(dict(row)) for row in rows]
+
+    @_reading
+    def find_accounts(self, run_id: str, text: str, limit: int = 5) -> list[dict[str, Any]]:
+        """Accounts whose id is `text`, or whose name contains it, case-insensitively.
+
+        Exact id and exact name matches come first, then by rank.
+        """
+        table = run_accounts_table
+        needle = text.strip().lower()
+        exact = sa.or_(table.c.account_id == text.strip(), sa.func.lower(table.c.name) == needle)
+        query = (
+            sa.select(table)
+            .where(
+                table.c.run_id == run_id,
+                sa.or_(exact, sa.func.lower(table.c.name).contains(needle, autoescape=True)),
+            )
+            .order_by(sa.case((exact, 0), else_=1), table.c.rank)
+            .limit(limit)
+        )
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [self._account(dict(row)) for row in rows]
@@ -424,3 +476,17 @@ class RunStore:
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [{key: value for key, value in row.items() if key != "run_id"} for row in rows]
+
+    @_reading
+    def evidence(self, run_id: str, account_id: str) -> dict[str, Any] | None:
+        """The account's contacts, timeline, intent and opportunities; None if not kept."""
+        table = run_evidence_table
+        query = sa.select(table.c.evidence).where(
+            table.c.run_id == run_id, table.c.account_id == account_id
+        )
+        with self.engine.connect() as connection:
+            value = connection.execute(query).scalar()
+        if value is None:
+            return None
+        evidence = json.loads(value)
+        return {key: evidence.get(key) or [] for key in EVIDENCE_KEYS}

@@ -1,0 +1,130 @@
+"""Tools over scored accounts: one account's score and reasons, and the ranked list."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from nextbest.tools.deps import ToolDeps, ToolError
+
+Tier = Literal["A", "B", "C"]
+COMPONENTS = ("fit", "intent", "relationship", "engagement", "negative")
+
+
+class AccountRef(BaseModel):
+    account_id: str = Field(
+        description="The account's id as the CRM has it, e.g. ACC-000124, or its exact name."
+    )
+
+
+class AccountScore(BaseModel):
+    """An account as the latest scoring run sees it. Score and tier come only from here."""
+
+    account_id: str
+    name: str
+    rank: int
+    accounts_in_run: int
+    score: float = Field(description="Composite score 0-100.")
+    tier: Tier
+    qualified: bool
+    disqualified_because: str | None = None
+    components: dict[str, float] = Field(description="Each component's score 0-100.")
+    reasons: list[str] = Field(description="The strongest reasons, each with its points.")
+    domain: str | None = None
+    industry: str | None = None
+    country: str | None = None
+    owner: str | None = None
+    as_of: str
+    run_id: str
+
+
+class TopAccountsInput(BaseModel):
+    tier: Tier | None = Field(None, description="Only accounts of this tier.")
+    owner: str | None = Field(None, description="Only accounts owned by this rep (full name).")
+    topic: str | None = Field(None, description="Only accounts surging on this intent topic.")
+    limit: int = Field(10, ge=1, le=50, description="How many accounts, best first.")
+
+
+class AccountSummary(BaseModel):
+    account_id: str
+    name: str
+    rank: int
+    score: float
+    tier: Tier
+    qualified: bool
+    owner: str | None = None
+    top_reason: str | None = None
+
+
+class TopAccounts(BaseModel):
+    accounts: list[AccountSummary]
+    as_of: str
+    run_id: str
+
+
+def find_account(deps: ToolDeps, text: str) -> dict[str, Any]:
+    """The stored row of the account with this id, exact name, or unique partial name."""
+    matches = deps.store.find_accounts(deps.run.run_id, text, limit=6)
+    if not matches:
+        raise ToolError(
+            f"no account {text!r} in the run of {deps.run.as_of.isoformat()}; "
+            "use an account id from top_accounts"
+        )
+    first = matches[0]
+    exact = first["account_id"] == text.strip() or first["name"].lower() == text.strip().lower()
+    if exact or len(matches) == 1:
+        return first
+    options = ", ".join(f"{row['account_id']} ({row['name']})" for row in matches[:5])
+    raise ToolError(f"{text!r} matches several accounts: {options}; ask again with an id")
+
+
+def account_score(deps: ToolDeps, ref: AccountRef) -> AccountScore:
+    """Get an account's score 0-100, tier, component scores and the reasons behind them."""
+    row = find_account(deps, ref.account_id)
+    return AccountScore(
+        account_id=row["account_id"],
+        name=row["name"],
+        rank=row["rank"],
+        accounts_in_run=deps.run.accounts,
+        score=row["score"],
+        tier=row["tier"],
+        qualified=row["qualified"],
+        disqualified_because=row["disqualified_because"],
+        components={component: row[component] for component in COMPONENTS},
+        reasons=row["reasons"],
+        domain=row["domain"],
+        industry=row["industry"],
+        country=row["country"],
+        owner=row["owner"],
+        as_of=deps.run.as_of.isoformat(),
+        run_id=deps.run.run_id,
+    )
+
+
+def top_accounts(deps: ToolDeps, query: TopAccountsInput) -> TopAccounts:
+    """List the best-ranked accounts, optionally only one tier, one owner's or one topic's."""
+    rows = deps.store.accounts(
+        deps.run.run_id,
+        tier=query.tier,
+        owner=query.owner,
+        topic=query.topic,
+        limit=query.limit,
+    )
+    return TopAccounts(
+        accounts=[
+            AccountSummary(
+                account_id=row["account_id"],
+                name=row["name"],
+                rank=row["rank"],
+                score=row["score"],
+                tier=row["tier"],
+                qualified=row["qualified"],
+                owner=row["owner"],
+                top_reason=row["reasons"][0] if row["reasons"] else None,
+            )
+            for row in rows
+        ],
+        as_of=deps.run.as_of.isoformat(),
+        run_id=deps.run.run_id,
+    )
