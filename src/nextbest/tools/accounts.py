@@ -65,6 +65,9 @@ class TopAccounts(BaseModel):
 
 def find_account(deps: ToolDeps, text: str) -> dict[str, Any]:
     """The stored row of the account with this id, exact name, or unique partial name."""
+    by_id = deps.store.accounts(deps.run.run_id, account_id=text.strip())
+    if by_id:
+        return by_id[0]
     matches = deps.store.find_accounts(deps.run.run_id, text, limit=6)
     if not matches:
         raise ToolError(

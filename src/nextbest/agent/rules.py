@@ -1,0 +1,666 @@
+"""The rule-based drafter: a complete brief from the tools and the templates, with no model.
+
+Deterministic: the same run, library and account give the same brief.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from string import Template
+
+from nextbest import prompts
+from nextbest.agent.brief import (
+    Brief,
+    BriefContact,
+    ChannelStep,
+    ContentChoice,
+    Drafts,
+    ProductChoice,
+    Timing,
+)
+from nextbest.agent.timing import BUSINESS_END, BUSINESS_START, window, zone_for
+from nextbest.scoring.signals import country_code
+from nextbest.tools import (
+    AccountRef,
+    AccountScore,
+    BuyingGroup,
+    ContentQuery,
+    EngagementTimeline,
+    SurgingTopics,
+    TimelineInput,
+    ToolDeps,
+    account_score,
+    buying_group,
+    engagement_timeline,
+    search_content,
+    surging_topics,
+)
+from nextbest.tools.activity import Contact, TopicIntent
+
+# Activity types that say "act now", strongest first, with how a brief names them.
+TRIGGERS: dict[str, str] = {
+    "demo_request": "Demo request",
+    "trial_signup": "Free-trial sign-up",
+    "email_reply": "Email reply",
+    "pricing_page_view": "Pricing page visit",
+    "meeting": "Meeting",
+    "form_fill": "Form submitted",
+    "webinar_attended": "Webinar attended",
+    "event_attended": "Event attended",
+    "content_download": "Content download",
+}
+SENIORITY_WEIGHT = {
+    "c_level": 0.5,
+    "vp": 0.45,
+    "director": 0.35,
+    "manager": 0.2,
+    "individual": 0.05,
+    "student": -1.0,
+}
+LEADERS = {"security_leader", "it_leader", "executive"}
+PRACTITIONERS = {"security_practitioner", "it_practitioner"}
+SENIOR = {"c_level", "vp", "director"}
+OUTREACH_CHANNELS = {"email": "email", "phone": "phone", "social": "linkedin", "event": "event"}
+DECISION_TYPES = {"demo_request", "trial_signup", "pricing_page_view"}
+CONSIDERATION_TYPES = {
+    "webinar_attended",
+    "content_download",
+    "form_fill",
+    "email_reply",
+    "event_attended",
+    "meeting",
+}
+CONTACT_LIMIT = 3
+CONTENT_LIMIT = 2
+
+
+@dataclass
+class Facts:
+    """Everything the tools said about one account, gathered once."""
+
+    account: AccountScore
+    topics: SurgingTopics
+    group: BuyingGroup
+    timeline: EngagementTimeline
+    as_of: date
+
+
+@dataclass
+class Trigger:
+    type: str
+    text: str
+    day: str
+    contact: Contact | None = None
+
+
+def gather(deps: ToolDeps, account_id: str) -> Facts:
+    trusted = deps.trusted()
+    account = account_score(trusted, AccountRef(account_id=account_id))
+    ref = AccountRef(account_id=account.account_id)
+    return Facts(
+        account=account,
+        topics=surging_topics(trusted, ref),
+        group=buying_group(trusted, ref),
+        timeline=engagement_timeline(
+            trusted, TimelineInput(account_id=account.account_id, limit=40)
+        ),
+        as_of=deps.run.as_of,
+    )
+
+
+def _contact_value(contact: Contact, persona_fit: dict[str, float]) -> float:
+    engagement = min(contact.responses, 10) / 10 * 0.8 + (0.2 if contact.touches else 0.0)
+    return (
+        persona_fit.get(contact.persona or "", 0.0)
+        + SENIORITY_WEIGHT.get(contact.seniority or "", 0.0)
+        + engagement
+    )
+
+
+def _role(contact: Contact, champion: bool) -> str:
+    if contact.persona in LEADERS and contact.seniority in SENIOR:
+        return "decision maker"
+    if champion:
+        return "champion"
+    if contact.persona == "finance":
+        return "economic buyer"
+    if contact.persona in PRACTITIONERS:
+        return "technical evaluator"
+    return "influencer"
+
+
+def _contact_reason(contact: Contact, lookback_days: int) -> str:
+    who = contact.title or "Contact"
+    if not contact.responses:
+        persona = (contact.persona or "unknown").replace("_", " ")
+        return f"{who}; persona {persona}; no responses in the last {lookback_days} days"
+    latest = contact.engaged_with[0] if contact.engaged_with else None
+    text = (
+        f"{who}; {_plural(contact.responses, 'response')} in the last {lookback_days} days, "
+        f"latest {contact.last_touch}"
+    )
+    if latest and latest.detail:
+        text += f" ({latest.detail})"
+    return text
+
+
+def choose_contacts(facts: Facts, persona_fit: dict[str, float], lookback: int) -> list[Contact]:
+    ranked = sorted(
+        facts.group.contacts,
+        key=lambda contact: (-_contact_value(contact, persona_fit), contact.contact_id),
+    )
+    chosen = [contact for contact in ranked if _contact_value(contact, persona_fit) > 0.3]
+    return (chosen or ranked)[:CONTACT_LIMIT]
+
+
+def brief_contacts(
+    chosen: list[Contact], everyone: list[Contact], lookback_days: int
+) -> list[BriefContact]:
+    most_responsive = max(everyone, key=lambda contact: contact.responses, default=None)
+    result = []
+    for contact in chosen:
+        champion = (
+            most_responsive is not None
+            and contact.contact_id == most_responsive.contact_id
+            and contact.responses >= 3
+        )
+        result.append(
+            BriefContact(
+                contact_id=contact.contact_id,
+                name=contact.name,
+                title=contact.title,
+                persona=contact.persona,
+                role=_role(contact, champion),
+                reason=_contact_reason(contact, lookback_days),
+                email=contact.email,
+            )
+        )
+    return result
+
+
+def freshest_trigger(facts: Facts) -> Trigger | None:
+    contacts = {contact.contact_id: contact for contact in facts.group.contacts}
+    activity = next(
+        (item for item in facts.timeline.activities if item.type in TRIGGERS),
+        None,
+    )
+    found = None
+    if activity is not None:
+        contact = contacts.get(activity.contact_id or "")
+        text = _describe(activity.type, activity.detail)
+        if contact and contact.name:
+            text += f" by {contact.name}"
+            if contact.title:
+                text += f" ({contact.title})"
+        found = Trigger(activity.type, text, activity.occurred_at[:10], contact)
+    surge = _new_surge(facts.topics.topics)
+    if surge is not None and (found is None or surge.latest_week > found.day):
+        found = Trigger(
+            "surge",
+            f"New surge on {surge.topic}: score {surge.best_score:.0f} "
+            f"in the week of {surge.latest_week}",
+            surge.latest_week,
+        )
+    return found
+
+
+def _describe(kind: str, detail: str | None) -> str:
+    """`Demo request: Sentinel Access` rather than `Demo request: Demo request: ...`."""
+    label = TRIGGERS.get(kind, kind.replace("_", " "))
+    if not detail:
+        return label
+    label_words = set(re.findall(r"[a-z]+", label.lower()))
+    opening = set(re.findall(r"[a-z]+", " ".join(detail.lower().split()[:3])))
+    if not detail.startswith("/") and label_words & opening:
+        return detail
+    return f"{label}: {detail}"
+
+
+def _new_surge(topics: list[TopicIntent]) -> TopicIntent | None:
+    """A topic that crossed the threshold only in its latest week or two."""
+    new = [topic for topic in topics if 1 <= topic.surging_weeks <= 2]
+    return max(new, key=lambda topic: (topic.latest_week, topic.best_score), default=None)
+
+
+def choose_product(facts: Facts, products: dict[str, list[str]]) -> ProductChoice:
+    """Weigh every product's evidence: requests naming it, open deals, surging topics."""
+    points: dict[str, float] = {}
+    evidence: dict[str, list[str]] = {}
+
+    def add(product: str, weight: float, text: str) -> None:
+        points[product] = points.get(product, 0.0) + weight
+        if text not in evidence.setdefault(product, []):
+            evidence[product].append(text)
+
+    for activity in facts.timeline.activities:
+        named = _product_named(activity.detail, products)
+        if activity.type in DECISION_TYPES and named:
+            weight = 1.0 if activity.type == "pricing_page_view" else 3.0
+            add(named, weight, f"{TRIGGERS[activity.type].lower()} on {activity.occurred_at[:10]}")
+    for deal in facts.group.opportunities:
+        if deal.get("outcome") == "open" and deal.get("product") in products:
+            add(deal["product"], 3.0, f"open opportunity {deal['opportunity_id']}")
+    for topic in facts.topics.topics:
+        for product in topic.products:
+            add(
+                product,
+                topic.best_score / 100 * topic.surging_weeks / 2,
+                f"surge on {topic.topic} ({topic.best_score:.0f} in the week of "
+                f"{topic.latest_week})",
+            )
+    if not points:
+        return ProductChoice(
+            name=None,
+            reason="No surging topic, request or open deal points to one product; lead with "
+            "the problem the contact engaged with",
+        )
+    product = max(sorted(points), key=lambda name: points[name])
+    return ProductChoice(name=product, reason=f"{product}: {_join(evidence[product][:3])}")
+
+
+def _product_named(detail: str | None, products: dict[str, list[str]]) -> str | None:
+    if not detail:
+        return None
+    text = detail.lower()
+    for product in sorted(products):
+        if product.lower() in text or product.lower().replace(" ", "-") in text:
+            return product
+    return None
+
+
+def funnel_stage(facts: Facts) -> str:
+    if any(deal.get("outcome") == "open" for deal in facts.group.opportunities):
+        return "decision"
+    recent = {
+        activity.type
+        for activity in facts.timeline.activities
+        if activity.occurred_at[:10] >= (facts.as_of - timedelta(days=30)).isoformat()
+    }
+    if recent & DECISION_TYPES:
+        return "decision"
+    if recent & CONSIDERATION_TYPES or facts.topics.topics:
+        return "consideration"
+    return "awareness"
+
+
+def choose_content(
+    deps: ToolDeps, facts: Facts, persona: str | None, stage: str, product: str | None
+) -> tuple[list[ContentChoice], list[str]]:
+    """Up to two assets for the topic, persona and stage, skipping what the account has seen."""
+    if deps.library is None:
+        return [], []
+    topic = facts.topics.topics[0].topic if facts.topics.topics else None
+    subject = " ".join(part for part in (topic, product) if part) or "security programme"
+    industry = facts.account.industry or ""
+    query = f"{subject} for a {industry} {(persona or 'buyer').replace('_', ' ')}".replace(
+        "  ", " "
+    )
+    seen = {(activity.detail or "").lower() for activity in facts.timeline.activities} | {
+        (item.detail or "").lower()
+        for contact in facts.group.contacts
+        for item in contact.engaged_with
+    }
+    attempts = [
+        ContentQuery(query=query, persona=persona, stage=stage, topic=topic, limit=6),
+        ContentQuery(query=query, persona=persona, stage=stage, limit=6),
+        ContentQuery(query=query, stage=stage, limit=6),
+        ContentQuery(query=query, limit=6),
+    ]
+    picks: list[ContentChoice] = []
+    sources: list[str] = []
+    for attempt in attempts:
+        if attempt.persona is None and persona is not None and attempt.stage is None and picks:
+            break
+        results = search_content(deps, attempt).results
+        sources.append(f"search_content {attempt.query!r}" + _filters(attempt))
+        for hit in results:
+            if len(picks) == CONTENT_LIMIT:
+                break
+            if hit.id in {pick.id for pick in picks}:
+                continue
+            if any(hit.title.lower() in text for text in seen if text):
+                continue
+            picks.append(
+                ContentChoice(
+                    id=hit.id,
+                    title=hit.title,
+                    url=hit.url,
+                    reason=_content_reason(
+                        hit.type, hit.stage, hit.topics, hit.personas, topic, persona
+                    ),
+                )
+            )
+        if len(picks) == CONTENT_LIMIT:
+            break
+    return picks, sources
+
+
+def _filters(query: ContentQuery) -> str:
+    parts = [
+        f"{name}={value}"
+        for name, value in (
+            ("persona", query.persona),
+            ("stage", query.stage),
+            ("topic", query.topic),
+        )
+        if value
+    ]
+    return f" ({', '.join(parts)})" if parts else ""
+
+
+def _content_reason(
+    kind: str | None,
+    stage: str | None,
+    topics: list[str],
+    personas: list[str],
+    topic: str | None,
+    persona: str | None,
+) -> str:
+    label = (kind or "asset").replace("_", " ")
+    text = f"A {label}" + (f" for the {stage} stage" if stage else "")
+    if topic and topic.lower() in {item.lower() for item in topics}:
+        text += f" on {topic}, their strongest intent topic"
+    elif topics:
+        text += f" on {_join(topics[:2])}"
+    if persona and persona in personas:
+        text += f", written for a {persona.replace('_', ' ')}"
+    return text
+
+
+def channel_plan(
+    facts: Facts, tier: str, contacts: list[Contact], topic: str | None
+) -> list[ChannelStep]:
+    responses: dict[str, int] = {}
+    latest: dict[str, str] = {}
+    for contact in facts.group.contacts:
+        for stats in contact.channels:
+            channel = OUTREACH_CHANNELS.get(stats.channel)
+            if channel:
+                responses[channel] = responses.get(channel, 0) + stats.responses
+                latest[channel] = max(latest.get(channel, ""), stats.last)
+    primary = contacts[0] if contacts else None
+    blocked = {"email"} if primary is not None and primary.unsubscribed else set()
+    ranked = sorted(
+        (channel for channel in ("email", "phone", "linkedin") if channel not in blocked),
+        key=lambda channel: -responses.get(channel, 0),
+    )
+    first = ranked[0]
+    name = (primary.name if primary and primary.name else None) or "the buying group"
+    steps: list[ChannelStep] = []
+    used: set[str] = set()
+    for planned in prompts.playbooks()[tier]["steps"]:
+        channel = first if planned["channel"] == "first" else planned["channel"]
+        if channel in blocked or (channel in used and planned["day"] < 5):
+            continue
+        used.add(channel)
+        steps.append(
+            ChannelStep(
+                step=len(steps) + 1,
+                channel=channel,
+                day=planned["day"],
+                action=planned["action"].format(
+                    channel=channel, contact=name, topic=topic or "their top topic"
+                ),
+                reason=_channel_reason(channel, responses, latest, blocked, primary),
+            )
+        )
+    if responses.get("event") and tier in ("A", "B"):
+        steps.append(
+            ChannelStep(
+                step=len(steps) + 1,
+                channel="event",
+                day=steps[-1].day + 1 if steps else 0,
+                action=f"Invite {name} to the next event or webinar"
+                + (f" on {topic}" if topic else ""),
+                reason=_channel_reason("event", responses, latest, blocked, primary),
+            )
+        )
+    return steps
+
+
+def _channel_reason(
+    channel: str,
+    responses: dict[str, int],
+    latest: dict[str, str],
+    blocked: set[str],
+    primary: Contact | None,
+) -> str:
+    count = responses.get(channel, 0)
+    if count:
+        text = (
+            f"{_plural(count, 'response')} on {channel} from the buying group, "
+            f"latest {latest[channel]}"
+        )
+    elif channel == "ads":
+        text = "Keeps the account warm without a rep's time"
+    else:
+        text = f"No responses on {channel} yet; the playbook's next touch"
+    if blocked and primary is not None:
+        text += f"; no email because {primary.name or primary.contact_id} unsubscribed"
+    return text
+
+
+def timing(facts: Facts, tier: str, trigger: Trigger | None) -> Timing:
+    code = country_code(facts.account.country) if facts.account.country else None
+    zone = zone_for(code)
+    note = ""
+    if zone is None:
+        zone = "UTC"
+        note = "; the account's country is unknown, so times are in UTC"
+    days = prompts.playbooks()[tier]["within_days"]
+    start, end = window(facts.as_of, days, zone)
+    due = "within one business day" if days == 1 else f"within {days} business days"
+    reason = f"Tier {tier}: {due} of the run's as-of date {facts.as_of.isoformat()}"
+    if trigger is not None:
+        age = (facts.as_of - date.fromisoformat(trigger.day)).days
+        when = "the day before" if age == 1 else f"{age} days before"
+        reason += f"; the freshest trigger came {when}"
+    return Timing(
+        start=start.isoformat(),
+        end=end.isoformat(),
+        timezone=zone,
+        local_hours=f"{BUSINESS_START:%H:%M}-{BUSINESS_END:%H:%M}",
+        trigger=trigger.text if trigger else None,
+        trigger_date=trigger.day if trigger else None,
+        reason=reason + note,
+    )
+
+
+def why_now(facts: Facts, trigger: Trigger | None) -> list[str]:
+    reasons = []
+    if trigger is not None and trigger.type != "surge":
+        reasons.append(f"{trigger.text} on {trigger.day}")
+    for topic in facts.topics.topics[:2]:
+        reasons.append(
+            f"Surging on {topic.topic}: score {topic.best_score:.0f} in the week of "
+            f"{topic.latest_week} ({topic.surging_weeks} of the last "
+            f"{facts.topics.lookback_weeks} weeks)"
+        )
+    velocity = next((reason for reason in facts.account.reasons if " rate " in reason), None)
+    if velocity:
+        reasons.append(velocity)
+    for deal in facts.group.opportunities:
+        if deal.get("outcome") == "open":
+            reasons.append(
+                f"Open opportunity {deal['opportunity_id']}"
+                + (f" for {deal['product']}" if deal.get("product") else "")
+                + f", created {deal['created_at']}"
+            )
+            break
+    if not reasons:
+        reasons.extend(facts.account.reasons[:2])
+    return reasons[:4]
+
+
+def talking_points(
+    facts: Facts,
+    primary: Contact | None,
+    product: ProductChoice,
+    content: list[ContentChoice],
+) -> list[str]:
+    points = []
+    if facts.topics.topics:
+        topic = facts.topics.topics[0]
+        text = (
+            f"{topic.topic} is their strongest research topic: score {topic.best_score:.0f} "
+            f"in the week of {topic.latest_week}"
+        )
+        if product.name in topic.products:
+            text += f"; {product.name} addresses it"
+        points.append(text)
+    if primary is not None and primary.engaged_with:
+        latest = primary.engaged_with[0]
+        points.append(
+            f"{primary.name or primary.contact_id} recently engaged with "
+            f"{latest.detail or latest.type.replace('_', ' ')} ({latest.day})"
+        )
+    for pick in content[:1]:
+        points.append(f"Offer {pick.title!r} as the next step")
+    if facts.account.industry:
+        points.append(f"Relate it to {facts.account.industry} peers and their priorities")
+    return points[:4]
+
+
+def drafts(
+    facts: Facts,
+    tier: str,
+    primary: Contact | None,
+    trigger: Trigger | None,
+    product: ProductChoice,
+    content: list[ContentChoice],
+    timing_window: Timing,
+) -> Drafts:
+    company = facts.account.name
+    topic = facts.topics.topics[0].topic if facts.topics.topics else None
+    focus = topic or product.name or "your security priorities"
+    offering = product.name or "our platform"
+    first_name = (primary.name or "").split(" ")[0] if primary and primary.name else "there"
+    kind = trigger.type if trigger else None
+    openings = {
+        "demo_request": f"Thank you for asking for a demo of {offering}. I would like to make it "
+        f"useful for {company}'s team.",
+        "trial_signup": f"I saw that your team started a free trial of {offering}, and I would "
+        "be glad to help you get the most from it.",
+        "pricing_page_view": f"I noticed interest from {company} in how {offering} is priced, "
+        "so I thought a direct line might help.",
+        "email_reply": "Thank you for your reply; here is a next step that may help.",
+        "meeting": "Thank you for your time in our recent conversation.",
+    }
+    industry = facts.account.industry or "security"
+    opening = openings.get(
+        kind or "", f"Many {industry} teams are looking hard at {focus} right now."
+    )
+    content_sentence = (
+        f"You may find {content[0].title!r} useful"
+        + (f": {content[0].url}" if content[0].url else ".")
+        if content
+        else f"I can share what we have learned about {focus} from teams like yours."
+    )
+    start_day = date.fromisoformat(timing_window.start[:10])
+    values = {
+        "first_name": first_name,
+        "company": company,
+        "focus": focus,
+        "opening": opening,
+        "content_sentence": content_sentence,
+        "meeting_slot": f"{start_day:%A}" if tier == "A" else "a day this week",
+        "sender": "[your name]",
+        "subject": _subject(kind, offering, focus, company),
+        "call_hook": {
+            "demo_request": f"You asked for a demo of {offering}; I'd like to set it up around "
+            "what matters to you.",
+            "trial_signup": f"You started a trial of {offering}; how is it going so far?",
+        }.get(kind or "", f"I'm calling because teams like yours are prioritising {focus}."),
+        "social_hook": f"I have been following how {industry} teams approach {focus}.",
+    }
+    email = Template(prompts.load(f"email_tier_{tier.lower()}.txt")).substitute(values)
+    subject_line, _, body = email.partition("\n\n")
+    return Drafts(
+        email_subject=subject_line.removeprefix("Subject: ").strip(),
+        email_body=body.strip(),
+        call_opener=Template(prompts.load("call_opener.txt")).substitute(values).strip(),
+        social_note=Template(prompts.load("social_note.txt")).substitute(values).strip(),
+    )
+
+
+def _subject(kind: str | None, offering: str, focus: str, company: str) -> str:
+    if kind == "demo_request":
+        return f"Your {offering} demo"
+    if kind == "trial_signup":
+        return f"Getting the most from your {offering} trial"
+    return f"{focus} at {company}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def _join(items: list[str]) -> str:
+    if len(items) <= 1:
+        return "".join(items)
+    return ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def rules_brief(deps: ToolDeps, account_id: str) -> Brief:
+    """The brief for one account from rules and templates alone."""
+    facts = gather(deps, account_id)
+    config = deps.config
+    account = facts.account
+    tier = account.tier
+    lookback = config.engagement.lookback_days
+    chosen = choose_contacts(facts, config.fit.personas, lookback)
+    primary = chosen[0] if chosen else None
+    trigger = freshest_trigger(facts)
+    product = choose_product(facts, config.products)
+    stage = funnel_stage(facts)
+    content, content_sources = choose_content(
+        deps, facts, primary.persona if primary else None, stage, product.name
+    )
+    topic = facts.topics.topics[0].topic if facts.topics.topics else None
+    window_ = timing(facts, tier, trigger)
+    playbook = prompts.playbooks()
+    next_step = playbook[tier]["next_step"]
+    channels = channel_plan(facts, tier, chosen, topic)
+    notes: list[str] = []
+    if not account.qualified:
+        next_step = playbook["disqualified"]["next_step"].format(
+            reason=account.disqualified_because or "disqualified by the config's rules"
+        )
+        channels = []
+    if deps.library is None:
+        notes.append("No content library is indexed, so no content is suggested")
+    if not chosen:
+        notes.append("No contacts are known at this account; find the buying group first")
+    ref = account.account_id
+    return Brief(
+        account_id=account.account_id,
+        name=account.name,
+        run_id=account.run_id,
+        as_of=account.as_of,
+        score=account.score,
+        tier=tier,
+        rank=account.rank,
+        qualified=account.qualified,
+        next_step=next_step,
+        why_now=why_now(facts, trigger),
+        contacts=brief_contacts(chosen, facts.group.contacts, lookback),
+        channels=channels,
+        timing=window_,
+        content=content,
+        talking_points=talking_points(facts, primary, product, content),
+        drafts=drafts(facts, tier, primary, trigger, product, content, window_),
+        product=product,
+        generated_by="rules",
+        guardrail_notes=notes,
+        sources=[
+            f"run {account.run_id} (as of {account.as_of})",
+            f"account_score {ref}",
+            f"surging_topics {ref}",
+            f"buying_group {ref}",
+            f"engagement_timeline {ref}",
+            *content_sources,
+            *(f"content {pick.id}" for pick in content),
+        ],
+    )
