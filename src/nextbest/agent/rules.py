@@ -603,9 +603,9 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def rules_brief(deps: ToolDeps, account_id: str) -> Brief:
+def rules_brief(deps: ToolDeps, account_id: str, facts: Facts | None = None) -> Brief:
     """The brief for one account from rules and templates alone."""
-    facts = gather(deps, account_id)
+    facts = facts or gather(deps, account_id)
     config = deps.config
     account = facts.account
     tier = account.tier
