@@ -31,6 +31,7 @@ from nextbest.tools import (
     SurgingTopics,
     TimelineInput,
     ToolDeps,
+    ToolError,
     account_score,
     buying_group,
     engagement_timeline,
@@ -132,13 +133,12 @@ def _role(contact: Contact, champion: bool) -> str:
 
 
 def _contact_reason(contact: Contact, lookback_days: int) -> str:
-    who = contact.title or "Contact"
     if not contact.responses:
         persona = (contact.persona or "unknown").replace("_", " ")
-        return f"{who}; persona {persona}; no responses in the last {lookback_days} days"
+        return f"Persona {persona}; no responses in the last {lookback_days} days"
     latest = contact.engaged_with[0] if contact.engaged_with else None
     text = (
-        f"{who}; {_plural(contact.responses, 'response')} in the last {lookback_days} days, "
+        f"{_plural(contact.responses, 'response')} in the last {lookback_days} days, "
         f"latest {contact.last_touch}"
     )
     if latest and latest.detail:
@@ -257,7 +257,8 @@ def choose_product(facts: Facts, products: dict[str, list[str]]) -> ProductChoic
             "the problem the contact engaged with",
         )
     product = max(sorted(points), key=lambda name: points[name])
-    return ProductChoice(name=product, reason=f"{product}: {_join(evidence[product][:3])}")
+    reason = _join(evidence[product][:3])
+    return ProductChoice(name=product, reason=reason[:1].upper() + reason[1:])
 
 
 def _product_named(detail: str | None, products: dict[str, list[str]]) -> str | None:
@@ -313,7 +314,10 @@ def choose_content(
     for attempt in attempts:
         if attempt.persona is None and persona is not None and attempt.stage is None and picks:
             break
-        results = search_content(deps, attempt).results
+        try:
+            results = search_content(deps, attempt).results
+        except ToolError as error:
+            return picks, [*sources, f"search_content failed: {error}"]
         sources.append(f"search_content {attempt.query!r}" + _filters(attempt))
         for hit in results:
             if len(picks) == CONTENT_LIMIT:
@@ -611,8 +615,14 @@ def rules_brief(deps: ToolDeps, account_id: str, facts: Facts | None = None) -> 
     tier = account.tier
     lookback = config.engagement.lookback_days
     chosen = choose_contacts(facts, config.fit.personas, lookback)
-    primary = chosen[0] if chosen else None
     trigger = freshest_trigger(facts)
+    if trigger is not None and trigger.contact is not None:
+        # Whoever asked for a demo or started a trial hears from us first.
+        acted = trigger.contact
+        if _contact_value(acted, config.fit.personas) > 0.3 or not chosen:
+            others = [contact for contact in chosen if contact.contact_id != acted.contact_id]
+            chosen = [acted, *others][:CONTACT_LIMIT]
+    primary = chosen[0] if chosen else None
     product = choose_product(facts, config.products)
     stage = funnel_stage(facts)
     content, content_sources = choose_content(

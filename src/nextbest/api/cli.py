@@ -15,6 +15,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from nextbest.api.cli_content import content_app
 from nextbest.scoring.config import defaults_text, load_config
 from nextbest.scoring.errors import (
     ConfigError,
@@ -37,6 +38,7 @@ app = typer.Typer(
 )
 config_app = typer.Typer(help="Show and check the scoring configuration.", no_args_is_help=True)
 app.add_typer(config_app, name="config")
+app.add_typer(content_app, name="content")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -486,6 +488,134 @@ def runs(
         )
         for line in _report_lines(record.report):
             out.print(line, markup=False)
+
+
+ChromaOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--chroma",
+        help="Folder of the content index. Default: .nextbest/chroma (NEXTBEST_CHROMA_PATH).",
+        show_default=False,
+    ),
+]
+LlmOption = Annotated[
+    bool | None,
+    typer.Option(
+        "--llm/--no-llm",
+        help="Use the language model (needs OPENAI_API_KEY), or rules only. "
+        "Default: the model when a key is set.",
+        show_default=False,
+    ),
+]
+
+
+def _agent_setup(db: str | None, run_id: str | None, chroma: Path | None) -> tuple[Any, Any]:
+    """The settings and the tools' dependencies over the store and, if indexed, the library."""
+    from nextbest.content import ContentLibrary
+    from nextbest.scoring.store import RunStore
+    from nextbest.settings import get_settings
+    from nextbest.tools import ToolDeps
+
+    settings = get_settings()
+    if chroma is not None:
+        settings = settings.model_copy(update={"chroma_path": chroma})
+    library = ContentLibrary.from_settings(settings) if settings.chroma_dir.is_dir() else None
+    deps = ToolDeps.latest(RunStore(db or settings.db), library, run_id=run_id)
+    return settings, deps
+
+
+@app.command()
+def brief(
+    account: Annotated[str, typer.Argument(help="Account id, or a name or part of one.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the brief as JSON.")] = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Print plain Markdown (for a CRM note or a file).")
+    ] = False,
+    llm: LlmOption = None,
+    db: DbOption = None,
+    run_id: RunOption = None,
+    chroma: ChromaOption = None,
+) -> None:
+    """Tell a rep what to do next about one account: whom, which channel, when, what to send.
+
+    Built from the latest scoring run and the content index (`nextbest content index DIR`).
+    Without a model the brief comes from rules and templates; with one, the agent writes it
+    and the guardrails check it.
+    """
+    from rich.markdown import Markdown
+
+    from nextbest.agent.llm import make_brief
+    from nextbest.api.render import brief_markdown
+
+    try:
+        settings, deps = _agent_setup(db, run_id, chroma)
+        result = make_brief(deps, account, settings, use_llm=llm)
+    except NextbestError as error:
+        fail(error)
+    if as_json:
+        _json(result.model_dump(mode="json"))
+    elif markdown or not out.is_terminal:
+        out.print(brief_markdown(result), markup=False, end="")
+    else:
+        out.print(Markdown(brief_markdown(result)))
+
+
+@app.command()
+def chat(
+    message: Annotated[
+        list[str] | None,
+        typer.Option("--message", "-m", help="Ask this and exit; repeat for several turns."),
+    ] = None,
+    llm: LlmOption = None,
+    db: DbOption = None,
+    run_id: RunOption = None,
+    chroma: ChromaOption = None,
+) -> None:
+    """Ask about your accounts in plain words: "who should I call today?", "why is ACC-1 tier A?".
+
+    With a language model the agent answers anything the tools can support and remembers the
+    conversation. Without one, it answers top accounts, why an account ranks so, and briefs.
+    Type `exit` or press Ctrl-D to leave.
+    """
+    from rich.markdown import Markdown
+
+    from nextbest.agent.chat import open_chat
+    from nextbest.api.render import brief_markdown
+
+    try:
+        settings, deps = _agent_setup(db, run_id, chroma)
+        session = open_chat(deps, settings, use_llm=llm)
+    except NextbestError as error:
+        fail(error)
+    mode = "the language model" if settings.llm_enabled and llm is not False else "rules only"
+    turns = iter(message) if message else None
+    if turns is None:
+        err.print(f"nextbest chat ({mode}, run {deps.run.run_id}). Type `help` or `exit`.")
+    while True:
+        if turns is not None:
+            question = next(turns, None)
+            if question is None:
+                return
+        else:
+            try:
+                question = input("you> ")
+            except (EOFError, KeyboardInterrupt):
+                err.print()
+                return
+        if question.strip().lower() in {"exit", "quit"}:
+            return
+        try:
+            reply = session.ask(question)
+        except NextbestError as error:
+            err.print(f"error: {error}", markup=False)
+            continue
+        text = reply.text
+        if reply.brief is not None:
+            text += "\n\n" + brief_markdown(reply.brief)
+        if out.is_terminal:
+            out.print(Markdown(text))
+        else:
+            out.print(text, markup=False)
 
 
 @app.command("sample-data")

@@ -72,7 +72,7 @@ def find_account(deps: ToolDeps, text: str) -> dict[str, Any]:
     if not matches:
         raise ToolError(
             f"no account {text!r} in the run of {deps.run.as_of.isoformat()}; "
-            "use an account id from top_accounts"
+            "give an account id or name from the latest run"
         )
     first = matches[0]
     exact = first["account_id"] == text.strip() or first["name"].lower() == text.strip().lower()

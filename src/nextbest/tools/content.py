@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from nextbest.scoring.errors import NextbestError
 from nextbest.tools.deps import ToolDeps, ToolError
 
 Stage = Literal["awareness", "consideration", "decision"]
@@ -42,13 +43,16 @@ def search_content(deps: ToolDeps, query: ContentQuery) -> ContentResults:
     optional persona, stage and topic filters. Only ids returned here may be recommended."""
     if deps.library is None:
         raise ToolError("no content library; run `nextbest content index DIR` first")
-    hits = deps.library.search(
-        query.query,
-        persona=query.persona,
-        stage=query.stage,
-        topic=query.topic,
-        limit=query.limit,
-    )
+    try:
+        hits = deps.library.search(
+            query.query,
+            persona=query.persona,
+            stage=query.stage,
+            topic=query.topic,
+            limit=query.limit,
+        )
+    except NextbestError as error:
+        raise ToolError(f"content search failed: {error}") from None
     return ContentResults(
         results=[
             ContentPick(
