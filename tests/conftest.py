@@ -71,3 +71,42 @@ def shared_data() -> Path:
     if not SHARED_DATA.is_dir():
         pytest.skip(f"real exports not found at {SHARED_DATA}; set NEXTBEST_SHARED_DATA")
     return SHARED_DATA
+
+
+SAMPLE_END = date(2026, 11, 30)
+SAMPLE_AS_OF = date(2026, 12, 1)
+
+
+@pytest.fixture(scope="session")
+def scored_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A 200-account sample scored as of 2026-12-01 into a SQLite store: (data folder, URL)."""
+    from nextbest.samples.generator import generate_sample
+    from nextbest.scoring.config import load_config
+    from nextbest.scoring.runs import score_folder
+    from nextbest.scoring.store import RunStore
+
+    root = tmp_path_factory.mktemp("scored-sample")
+    data_dir = root / "data"
+    generate_sample(data_dir, accounts=200, seed=11, end_date=SAMPLE_END)
+    url = f"sqlite:///{root / 'runs.db'}"
+    RunStore(url).save(score_folder(data_dir, load_config(), as_of=SAMPLE_AS_OF))
+    return data_dir, url
+
+
+@pytest.fixture(scope="session")
+def sample_library(scored_sample: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory):
+    """The sample's content library indexed with the bundled embedding model."""
+    from nextbest.content import ContentLibrary, LocalEmbedder
+
+    library = ContentLibrary(tmp_path_factory.mktemp("chroma"), "content", LocalEmbedder())
+    library.index(scored_sample[0] / "content")
+    return library
+
+
+@pytest.fixture
+def deps(scored_sample: tuple[Path, str], sample_library):
+    """Tool dependencies over the scored sample and its library, contact details hidden."""
+    from nextbest.scoring.store import RunStore
+    from nextbest.tools import ToolDeps
+
+    return ToolDeps.latest(RunStore(scored_sample[1]), sample_library)

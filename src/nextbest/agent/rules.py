@@ -64,6 +64,7 @@ LEADERS = {"security_leader", "it_leader", "executive"}
 PRACTITIONERS = {"security_practitioner", "it_practitioner"}
 SENIOR = {"c_level", "vp", "director"}
 OUTREACH_CHANNELS = {"email": "email", "phone": "phone", "social": "linkedin", "event": "event"}
+HAND_RAISES = {"demo_request", "trial_signup"}
 DECISION_TYPES = {"demo_request", "trial_signup", "pricing_page_view"}
 CONSIDERATION_TYPES = {
     "webinar_attended",
@@ -616,7 +617,7 @@ def rules_brief(deps: ToolDeps, account_id: str, facts: Facts | None = None) -> 
     lookback = config.engagement.lookback_days
     chosen = choose_contacts(facts, config.fit.personas, lookback)
     trigger = freshest_trigger(facts)
-    if trigger is not None and trigger.contact is not None:
+    if trigger is not None and trigger.contact is not None and trigger.type in HAND_RAISES:
         # Whoever asked for a demo or started a trial hears from us first.
         acted = trigger.contact
         if _contact_value(acted, config.fit.personas) > 0.3 or not chosen:

@@ -1,0 +1,126 @@
+"""The rule-based drafter: complete, deterministic briefs from the tools alone."""
+
+from __future__ import annotations
+
+from nextbest.agent.rules import rules_brief
+from nextbest.agent.timing import add_business_days, window, zone_for
+from nextbest.tools import ToolDeps
+
+
+def _first(deps: ToolDeps, tier: str, qualified: bool = True) -> str:
+    rows = deps.store.accounts(deps.run.run_id, tier=tier)
+    return next(row["account_id"] for row in rows if row["qualified"] == qualified)
+
+
+def test_a_tier_a_brief_asks_the_ae_to_act_within_one_business_day(deps: ToolDeps) -> None:
+    brief = rules_brief(deps, "ACC-000166")
+
+    assert (brief.tier, brief.score, brief.generated_by) == ("A", 94.7, "rules")
+    assert brief.next_step == "AE: personal outreach within one business day"
+    assert brief.timing.timezone == "Australia/Sydney"
+    assert (brief.timing.start, brief.timing.end) == (
+        "2026-12-01T09:00:00+11:00",
+        "2026-12-01T17:00:00+11:00",
+    )
+    assert brief.channels[0].action == "Personal email from the AE to Rahul Lee"
+
+
+def test_contacts_favour_senior_security_buyers_who_responded(deps: ToolDeps) -> None:
+    brief = rules_brief(deps, "ACC-000166")
+
+    assert [(contact.name, contact.role) for contact in brief.contacts] == [
+        ("Rahul Lee", "decision maker"),
+        ("Joshua Romero", "decision maker"),
+        ("Linda O'Brien", "economic buyer"),
+    ]
+    assert brief.contacts[0].email == "rahul.lee@zelantapayments.com"
+
+
+def test_channels_follow_what_the_buying_group_answered(deps: ToolDeps) -> None:
+    brief = rules_brief(deps, "ACC-000166")
+
+    assert [step.channel for step in brief.channels] == ["email", "phone", "linkedin", "event"]
+    assert brief.channels[0].reason == (
+        "26 responses on email from the buying group, latest 2026-11-27"
+    )
+
+
+def test_the_product_comes_from_requests_and_open_deals_before_topics(deps: ToolDeps) -> None:
+    brief = rules_brief(deps, "ACC-000166")
+
+    assert brief.product.name == "Sentinel Detect"
+    assert brief.product.reason == (
+        "Demo request on 2026-11-20, open opportunity OPP-00086 and open opportunity OPP-00072"
+    )
+
+
+def test_content_exists_in_the_library_and_was_not_already_consumed(deps: ToolDeps) -> None:
+    brief = rules_brief(deps, "ACC-000166")
+
+    assert len(brief.content) == 2
+    for pick in brief.content:
+        assert deps.library.has(pick.id)
+        assert pick.title != "Polar Freight contains a ransomware attack in minutes"
+    assert brief.drafts.email_body.count(brief.content[0].title) == 1
+
+
+def test_tier_b_and_c_get_their_playbooks(deps: ToolDeps) -> None:
+    tier_b = rules_brief(deps, _first(deps, "B"))
+    tier_c = rules_brief(deps, _first(deps, "C"))
+
+    assert tier_b.next_step.startswith("BDR: start a four-touch sequence")
+    assert [step.day for step in tier_b.channels][:3] == [0, 2, 4]
+    assert tier_c.next_step == "Marketing: enrol in the automated nurture track"
+    assert {step.channel for step in tier_c.channels} <= {"email", "ads"}
+
+
+def test_a_disqualified_account_is_not_pursued(deps: ToolDeps) -> None:
+    account_id = _first(deps, "C", qualified=False)
+    reason = deps.store.accounts(deps.run.run_id, account_id=account_id)[0]["disqualified_because"]
+
+    brief = rules_brief(deps, account_id)
+
+    assert brief.next_step == f"Do not pursue now: {reason}"
+    assert brief.channels == []
+
+
+def test_briefs_are_deterministic(deps: ToolDeps) -> None:
+    assert rules_brief(deps, "ACC-000030") == rules_brief(deps, "ACC-000030")
+
+
+def test_drafts_use_no_placeholder_left_unfilled(deps: ToolDeps) -> None:
+    for row in deps.store.accounts(deps.run.run_id, limit=40):
+        drafts = rules_brief(deps, row["account_id"]).drafts
+        for text in drafts.model_dump().values():
+            assert "$first_name" not in text
+            assert "{" not in text
+
+
+def test_without_a_library_the_brief_says_so(deps: ToolDeps) -> None:
+    brief = rules_brief(ToolDeps(deps.store, deps.run), "ACC-000166")
+
+    assert brief.content == []
+    assert brief.guardrail_notes == ["No content library is indexed, so no content is suggested"]
+
+
+def test_business_days_skip_weekends() -> None:
+    from datetime import date
+
+    assert add_business_days(date(2026, 12, 4), 1) == date(2026, 12, 7)
+    assert add_business_days(date(2026, 12, 5), 0) == date(2026, 12, 7)
+    start, end = window(date(2026, 12, 4), 3, "Europe/Berlin")
+    assert (start.isoformat(), end.isoformat()) == (
+        "2026-12-04T09:00:00+01:00",
+        "2026-12-08T17:00:00+01:00",
+    )
+
+
+def test_countries_map_to_their_business_time_zone() -> None:
+    assert [zone_for(code) for code in ("US", "AU", "de", "SG", "XX", None)] == [
+        "America/New_York",
+        "Australia/Sydney",
+        "Europe/Berlin",
+        "Asia/Singapore",
+        None,
+        None,
+    ]
