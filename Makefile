@@ -22,6 +22,8 @@ demo: $(STAMP)
 	$(BIN)/nextbest sample-data $(DEMO_DIR) --accounts 500 --seed 7
 	$(BIN)/nextbest score $(DEMO_DIR) --out .nextbest/demo-ranked.csv --limit 10
 	$(BIN)/nextbest top --tier A --limit 5
+	$(BIN)/nextbest content index $(DEMO_DIR)/content
+	$(BIN)/nextbest brief --markdown
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -74,6 +74,7 @@ CONSIDERATION_TYPES = {
     "event_attended",
     "meeting",
 }
+ASSET_LABELS = {"pricing": "pricing page", "roi_calculator": "ROI calculator"}
 CONTACT_LIMIT = 3
 CONTENT_LIMIT = 2
 
@@ -137,13 +138,10 @@ def _contact_reason(contact: Contact, lookback_days: int) -> str:
     if not contact.responses:
         persona = (contact.persona or "unknown").replace("_", " ")
         return f"Persona {persona}; no responses in the last {lookback_days} days"
-    latest = contact.engaged_with[0] if contact.engaged_with else None
-    text = (
-        f"{_plural(contact.responses, 'response')} in the last {lookback_days} days, "
-        f"latest {contact.last_touch}"
-    )
-    if latest and latest.detail:
-        text += f" ({latest.detail})"
+    text = f"{_plural(contact.responses, 'response')} in the last {lookback_days} days"
+    if contact.engaged_with:
+        latest = contact.engaged_with[0]
+        text += f"; latest: {_describe(latest.type, latest.detail)} on {latest.day}"
     return text
 
 
@@ -209,7 +207,7 @@ def freshest_trigger(facts: Facts) -> Trigger | None:
 
 def _describe(kind: str, detail: str | None) -> str:
     """`Demo request: Sentinel Access` rather than `Demo request: Demo request: ...`."""
-    label = TRIGGERS.get(kind, kind.replace("_", " "))
+    label = TRIGGERS.get(kind, kind.replace("_", " ").capitalize())
     if not detail:
         return label
     label_words = set(re.findall(r"[a-z]+", label.lower()))
@@ -363,8 +361,9 @@ def _content_reason(
     topic: str | None,
     persona: str | None,
 ) -> str:
-    label = (kind or "asset").replace("_", " ")
-    text = f"A {label}" + (f" for the {stage} stage" if stage else "")
+    label = ASSET_LABELS.get(kind or "", (kind or "asset").replace("_", " "))
+    article = "An" if label[:1].lower() in "aeiou" else "A"
+    text = f"{article} {label}" + (f" for the {stage} stage" if stage else "")
     if topic and topic.lower() in {item.lower() for item in topics}:
         text += f" on {topic}, their strongest intent topic"
     elif topics:
@@ -475,9 +474,13 @@ def timing(facts: Facts, tier: str, trigger: Trigger | None) -> Timing:
 
 def why_now(facts: Facts, trigger: Trigger | None) -> list[str]:
     reasons = []
-    if trigger is not None and trigger.type != "surge":
+    if trigger is not None and trigger.type == "surge":
+        reasons.append(trigger.text)
+    elif trigger is not None:
         reasons.append(f"{trigger.text} on {trigger.day}")
     for topic in facts.topics.topics[:2]:
+        if trigger is not None and trigger.type == "surge" and topic.topic in trigger.text:
+            continue
         reasons.append(
             f"Surging on {topic.topic}: score {topic.best_score:.0f} in the week of "
             f"{topic.latest_week} ({topic.surging_weeks} of the last "
@@ -518,8 +521,8 @@ def talking_points(
     if primary is not None and primary.engaged_with:
         latest = primary.engaged_with[0]
         points.append(
-            f"{primary.name or primary.contact_id} recently engaged with "
-            f"{latest.detail or latest.type.replace('_', ' ')} ({latest.day})"
+            f"{primary.name or primary.contact_id}'s latest response: "
+            f"{_describe(latest.type, latest.detail)} on {latest.day}"
         )
     for pick in content[:1]:
         points.append(f"Offer {pick.title!r} as the next step")

@@ -526,7 +526,10 @@ def _agent_setup(db: str | None, run_id: str | None, chroma: Path | None) -> tup
 
 @app.command()
 def brief(
-    account: Annotated[str, typer.Argument(help="Account id, or a name or part of one.")],
+    account: Annotated[
+        str | None,
+        typer.Argument(help="Account id, or a name or part of one. Default: the top account."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the brief as JSON.")] = False,
     markdown: Annotated[
         bool, typer.Option("--markdown", help="Print plain Markdown (for a CRM note or a file).")
@@ -549,6 +552,11 @@ def brief(
 
     try:
         settings, deps = _agent_setup(db, run_id, chroma)
+        if account is None:
+            top = deps.store.accounts(deps.run.run_id, limit=1)
+            if not top:
+                raise StoreError(f"run {deps.run.run_id} has no accounts")
+            account = top[0]["account_id"]
         result = make_brief(deps, account, settings, use_llm=llm)
     except NextbestError as error:
         fail(error)
