@@ -1,0 +1,242 @@
+"""The `nextbest content` commands: index, search and list the marketing content library."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, NoReturn
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from nextbest.scoring.errors import ConfigError, InputError, NextbestError
+
+if TYPE_CHECKING:
+    from nextbest.content import ContentLibrary
+
+content_app = typer.Typer(
+    help=(
+        "Index and search the marketing content library: case studies, whitepapers, "
+        "webinars, pricing pages.\n\n"
+        "Start with `nextbest content index CONTENT_DIR`, then `nextbest content search "
+        '"case study for a bank"`.'
+    ),
+    no_args_is_help=True,
+)
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+if not out.is_terminal:
+    # Piped output is read by people in logs and CI, so tables keep one line per row.
+    out.width = 200
+
+ChromaOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--chroma",
+        help="Folder of the Chroma index. Default: NEXTBEST_CHROMA_PATH, else .nextbest/chroma",
+        show_default=False,
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
+STAGE_NAMES = ("awareness", "consideration", "decision")
+
+
+def _fail(error: NextbestError) -> NoReturn:
+    """Print an error without a traceback and exit: 2 for bad input or config, 1 otherwise."""
+    if isinstance(error, InputError) and len(error.problems) > 1:
+        err.print(f"[red]error:[/red] {len(error.problems)} problems in the content files:")
+        for problem in error.problems:
+            err.print(f"  {problem}", markup=False)
+    else:
+        err.print("[red]error:[/red] ", end="")
+        err.print(str(error), markup=False)
+    raise typer.Exit(2 if isinstance(error, InputError | ConfigError) else 1)
+
+
+def _usage_error(option: str, message: str) -> NoReturn:
+    err.print(f"[red]error:[/red] {escape(option)}: {escape(message)}")
+    raise typer.Exit(2)
+
+
+def _library(chroma: Path | None) -> ContentLibrary:
+    """Build the library from the settings, with `--chroma` over the configured folder."""
+    from pydantic import ValidationError
+
+    from nextbest.content import ContentLibrary, embedder_from_settings
+    from nextbest.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
+            for item in error.errors()
+        )
+        err.print(f"[red]error:[/red] invalid setting: {escape(problems)}")
+        raise typer.Exit(2) from None
+    try:
+        embedder = embedder_from_settings(settings)
+    except NextbestError as error:
+        _fail(error)
+    return ContentLibrary(chroma or settings.chroma_dir, settings.content_collection, embedder)
+
+
+def _json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
+
+
+@content_app.command("index")
+def index(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            help="Folder of Markdown (.md) and CSV (.csv) content files, read recursively, "
+            "or one such file."
+        ),
+    ],
+    rebuild: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild",
+            help="Delete the index and embed every asset again; needed after a change of "
+            "embedding model.",
+        ),
+    ] = False,
+    as_json: JsonOption = False,
+    chroma: ChromaOption = None,
+) -> None:
+    """Index a content folder: embed new and changed assets, drop removed ones.
+
+    Example: nextbest content index content/
+    """
+    library = _library(chroma)
+    progress = Progress(
+        SpinnerColumn(finished_text="[green]✓[/green]"),
+        TextColumn("{task.description}"),
+        BarColumn(bar_width=30),
+        TimeElapsedColumn(),
+        console=err,
+        transient=not err.is_terminal,
+        disable=not err.is_terminal,
+    )
+    started = time.perf_counter()
+    try:
+        with progress:
+            task = progress.add_task(f"Reading {folder}", total=None)
+
+            def advance(done: int, total: int) -> None:
+                description = f"Embedding {_counted(total, 'chunk')}"
+                progress.update(task, description=description, completed=done, total=total)
+
+            report = library.index(folder, progress=advance, rebuild=rebuild)
+    except NextbestError as error:
+        _fail(error)
+    elapsed = time.perf_counter() - started
+
+    if as_json:
+        _json(report.to_dict() | {"seconds": round(elapsed, 2)})
+        return
+    out.print(
+        f"Indexed {_counted(report.assets, 'asset')} from {folder} in {elapsed:.1f}s "
+        f"with {report.embedder}: {len(report.added):,} added, {len(report.updated):,} updated, "
+        f"{len(report.unchanged):,} unchanged, {len(report.removed):,} removed; "
+        f"{_counted(report.chunks_written, 'chunk')} written.",
+        markup=False,
+    )
+    out.print('Next: nextbest content search "what a rep is looking for"', markup=False)
+
+
+@content_app.command("search")
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for, in plain words.")],
+    persona: Annotated[
+        str | None, typer.Option("--persona", help="Only assets for this persona, e.g. finance.")
+    ] = None,
+    stage: Annotated[
+        str | None,
+        typer.Option(
+            "--stage",
+            help="Only assets of this funnel stage: awareness, consideration or decision.",
+        ),
+    ] = None,
+    topic: Annotated[
+        str | None, typer.Option("--topic", help="Only assets on this topic, e.g. 'Zero Trust'.")
+    ] = None,
+    content_type: Annotated[
+        str | None,
+        typer.Option("--type", help="Only assets of this type, e.g. case_study or whitepaper."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", min=1, max=100, help="Number of assets.")] = 5,
+    as_json: JsonOption = False,
+    chroma: ChromaOption = None,
+) -> None:
+    """Find the assets closest in meaning to a question, best first, one per asset.
+
+    Example: nextbest content search "case study for a bank worried about ransomware"
+    """
+    if not query.strip():
+        _usage_error("QUERY", "the search query is empty")
+    if stage is not None and stage.strip().lower() not in STAGE_NAMES:
+        _usage_error("--stage", f"expected awareness, consideration or decision, got {stage!r}")
+    library = _library(chroma)
+    try:
+        hits = library.search(
+            query, persona=persona, stage=stage, topic=topic, type=content_type, limit=limit
+        )
+    except NextbestError as error:
+        _fail(error)
+
+    if as_json:
+        _json([hit.to_dict() for hit in hits])
+        return
+    if not hits:
+        out.print("No assets match these filters; try fewer filters.", markup=False)
+        return
+    for rank, hit in enumerate(hits, start=1):
+        out.print(
+            f"[bold]{rank:2d}. {escape(hit.title)}[/bold]  "
+            f"[dim]{escape(hit.id)} · {escape(hit.type)} · {hit.stage} · "
+            f"score {hit.score:.2f}[/dim]"
+        )
+        out.print(f"    {hit.url}", markup=False)
+        out.print(f"    {hit.snippet}", markup=False, style="italic")
+
+
+@content_app.command("list")
+def list_assets(
+    as_json: JsonOption = False,
+    chroma: ChromaOption = None,
+) -> None:
+    """List the indexed assets, sorted by id."""
+    library = _library(chroma)
+    try:
+        assets = library.assets()
+    except NextbestError as error:
+        _fail(error)
+
+    if as_json:
+        _json([asset.to_dict(include_body=False) for asset in assets])
+        return
+    table = Table(title=f"{_counted(len(assets), 'asset')}", title_justify="left")
+    for header in ("id", "type", "stage", "title", "topics", "personas"):
+        table.add_column(header, overflow="fold")
+    for asset in assets:
+        table.add_row(
+            escape(asset.id),
+            escape(asset.type),
+            asset.stage,
+            escape(asset.title),
+            escape(", ".join(asset.topics)),
+            escape(", ".join(asset.personas)),
+        )
+    out.print(table)
