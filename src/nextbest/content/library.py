@@ -433,7 +433,7 @@ def _snippet(text: str) -> str:
     if len(flat) <= SNIPPET_CHARS:
         return flat
     cut = flat.rfind(" ", 0, SNIPPET_CHARS)
-    return flat[: cut if cut > 0 else SNIPPET_CHARS].rstrip(",;:") + "…"
+    return flat[: cut if cut > 0 else SNIPPET_CHARS].rstrip(",;:.") + "…"
 
 
 def _asset_from(metadata: Mapping[str, Any]) -> ContentAsset:
