@@ -16,11 +16,21 @@ import pandas as pd
 from nextbest.scoring.config import ScoringConfig
 from nextbest.scoring.sql import literal, text_list
 
-TIMELINE_LIMIT = 40
-CONTACT_LIMIT = 25
-TOPIC_LIMIT = 10
+TIMELINE_LIMIT = 25
+CONTACT_LIMIT = 12
+TOPIC_LIMIT = 8
 OPPORTUNITY_LIMIT = 5
-ENGAGED_WITH_LIMIT = 5
+ENGAGED_WITH_LIMIT = 3
+# Activities per batch of accounts: the top-n aggregates hold every group in memory at once.
+BATCH_TOUCHES = 1_000_000
+MIN_BATCH_TOUCHES = 50_000
+BATCH_TABLES = (
+    ("batch_accounts", "accounts", "account_id"),
+    ("batch_touches", "evidence_touches", "bucket"),
+    ("batch_people", "people", "account_key"),
+    ("batch_intent", "intent", "account_key"),
+    ("batch_opportunities", "opportunities", "account_key"),
+)
 # Activity types that only show attention, not a reply: they never count as a response.
 PASSIVE_TYPES = ("web_visit", "email_open", "ad_click", "unsubscribe", "other")
 
@@ -33,7 +43,8 @@ def _touches_sql(config: ScoringConfig, as_of: datetime) -> str:
     SELECT t.account_key AS account_id, t.occurred_at, t.type, t.detail, t.topic,
            COALESCE(t.channel, 'unknown') AS channel,
            COALESCE(t.contact_id, ce.contact_id) AS contact_id,
-           t.type NOT IN ({text_list(list(PASSIVE_TYPES))}) AS response
+           t.type NOT IN ({text_list(list(PASSIVE_TYPES))}) AS response,
+           hash(t.account_key) AS bucket
     FROM activities t
     LEFT JOIN (SELECT lower(email) AS email, min(contact_id) AS contact_id
                FROM contacts WHERE email IS NOT NULL GROUP BY 1) ce
@@ -43,16 +54,15 @@ def _touches_sql(config: ScoringConfig, as_of: datetime) -> str:
     """
 
 
+# max_by(value, key, n) keeps the n largest keys per group without sorting whole partitions;
+# the keys end in text columns so that ties break the same way every run.
 TIMELINE_SQL = f"""
 SELECT account_id,
-    list(struct_pack(occurred_at := strftime(occurred_at, '%Y-%m-%d %H:%M'), type := type,
-                     channel := channel, contact_id := contact_id, detail := detail,
-                     topic := topic)
-         ORDER BY occurred_at DESC, type, detail) AS timeline
-FROM (SELECT *, row_number() OVER (PARTITION BY account_id
-                                   ORDER BY occurred_at DESC, type, detail) AS position
-      FROM evidence_touches)
-WHERE position <= {TIMELINE_LIMIT}
+    max_by(struct_pack(occurred_at := strftime(occurred_at, '%Y-%m-%d %H:%M'), type := type,
+                       channel := channel, contact_id := contact_id, detail := detail,
+                       topic := topic),
+           (occurred_at, type, COALESCE(detail, '')), {TIMELINE_LIMIT}) AS timeline
+FROM batch_touches
 GROUP BY account_id
 """
 
@@ -60,7 +70,7 @@ CONTACTS_SQL = f"""
 WITH per_channel AS (
     SELECT contact_id, channel, count(*) AS touches, count(*) FILTER (WHERE response) AS responses,
            strftime(max(occurred_at), '%Y-%m-%d') AS last
-    FROM evidence_touches WHERE contact_id IS NOT NULL
+    FROM batch_touches WHERE contact_id IS NOT NULL
     GROUP BY contact_id, channel
 ),
 per_contact AS (
@@ -73,42 +83,32 @@ per_contact AS (
 ),
 engaged AS (
     SELECT contact_id,
-           list(struct_pack(day := strftime(latest, '%Y-%m-%d'), type := type, detail := detail)
-                ORDER BY latest DESC, type)
-               AS engaged_with
-    FROM (SELECT contact_id, type, detail, max(occurred_at) AS latest,
-                 row_number() OVER (PARTITION BY contact_id
-                                    ORDER BY max(occurred_at) DESC, type, detail) AS position
-          FROM evidence_touches
+           max_by(struct_pack(day := strftime(latest, '%Y-%m-%d'), type := type,
+                              detail := detail),
+                  (latest, type, detail), {ENGAGED_WITH_LIMIT}) AS engaged_with
+    FROM (SELECT contact_id, type, detail, max(occurred_at) AS latest
+          FROM batch_touches
           WHERE contact_id IS NOT NULL AND detail IS NOT NULL AND response
           GROUP BY contact_id, type, detail)
-    WHERE position <= {ENGAGED_WITH_LIMIT}
     GROUP BY contact_id
-),
-ranked AS (
-    SELECT p.account_key AS account_id, p.contact_id,
-           NULLIF(trim(concat_ws(' ', p.first_name, p.last_name)), '') AS name,
-           p.title, p.persona_key AS persona, p.seniority_key AS seniority, p.email, p.phone,
-           COALESCE(p.unsubscribed, false) AS unsubscribed,
-           COALESCE(c.touches, 0) AS touches, COALESCE(c.responses, 0) AS responses,
-           c.last_touch, c.channels, e.engaged_with,
-           row_number() OVER (PARTITION BY p.account_key
-                              ORDER BY COALESCE(c.responses, 0) DESC, COALESCE(c.touches, 0) DESC,
-                                       c.last_touch DESC NULLS LAST, p.contact_id) AS position
-    FROM people p
-    LEFT JOIN per_contact c ON c.contact_id = p.contact_id
-    LEFT JOIN engaged e ON e.contact_id = p.contact_id
-    WHERE p.account_key IS NOT NULL
 )
-SELECT account_id,
-    list(struct_pack(contact_id := contact_id, name := name, title := title, persona := persona,
-                     seniority := seniority, email := email, phone := phone,
-                     unsubscribed := unsubscribed, touches := touches, responses := responses,
-                     last_touch := last_touch, channels := channels,
-                     engaged_with := engaged_with)
-         ORDER BY position) AS contacts
-FROM ranked WHERE position <= {CONTACT_LIMIT}
-GROUP BY account_id
+SELECT p.account_key AS account_id,
+    max_by(struct_pack(contact_id := p.contact_id,
+                       name := NULLIF(trim(concat_ws(' ', p.first_name, p.last_name)), ''),
+                       title := p.title, persona := p.persona_key, seniority := p.seniority_key,
+                       email := p.email, phone := p.phone,
+                       unsubscribed := COALESCE(p.unsubscribed, false),
+                       touches := COALESCE(c.touches, 0), responses := COALESCE(c.responses, 0),
+                       last_touch := c.last_touch, channels := c.channels,
+                       engaged_with := e.engaged_with),
+           (COALESCE(c.responses, 0), COALESCE(c.touches, 0), COALESCE(c.last_touch, ''),
+            p.contact_id),
+           {CONTACT_LIMIT}) AS contacts
+FROM batch_people p
+LEFT JOIN per_contact c ON c.contact_id = p.contact_id
+LEFT JOIN engaged e ON e.contact_id = p.contact_id
+WHERE p.account_key IS NOT NULL
+GROUP BY p.account_key
 """
 
 
@@ -132,7 +132,7 @@ def _intent_sql(config: ScoringConfig, as_of: datetime) -> str:
                    AS weeks,
                row_number() OVER (PARTITION BY account_key
                                   ORDER BY max(score) DESC, min(topic)) AS position
-        FROM intent
+        FROM batch_intent
         WHERE account_key IS NOT NULL AND week < {as_of_sql}
           AND week >= {as_of_sql} - INTERVAL {intent.lookback_weeks * 7} DAY
         GROUP BY account_key, lower(trim(topic))
@@ -155,7 +155,7 @@ FROM (SELECT account_key AS account_id, opportunity_id,
              row_number() OVER (PARTITION BY account_key
                                 ORDER BY outcome = 'open' DESC, created_at DESC, opportunity_id)
                  AS position
-      FROM opportunities WHERE account_key IS NOT NULL)
+      FROM batch_opportunities WHERE account_key IS NOT NULL)
 WHERE position <= {OPPORTUNITY_LIMIT}
 GROUP BY account_id
 """
@@ -167,22 +167,46 @@ def build_evidence(
     """One row per account: `account_id` and `evidence`, a JSON object of four lists.
 
     Needs the tables `prepare` makes. Lists are empty when an account has nothing of that kind.
+    Large inputs are done in batches of accounts, so that memory stays within DuckDB's limit.
     """
     connection.execute(_touches_sql(config, as_of))
-    frame = connection.execute(
-        f"""
+    (touches,) = connection.execute("SELECT count(*) FROM evidence_touches").fetchone()
+    batches = max(1, -(-touches // BATCH_TOUCHES))
+    query = f"""
         WITH timeline AS ({TIMELINE_SQL}), contacts AS ({CONTACTS_SQL}),
              intent AS ({_intent_sql(config, as_of)}), opportunities AS ({OPPORTUNITIES_SQL})
         SELECT a.account_id,
             to_json(struct_pack(contacts := c.contacts, timeline := t.timeline,
                                 intent := i.intent, opportunities := o.opportunities))::VARCHAR
                 AS evidence
-        FROM accounts a
+        FROM batch_accounts a
         LEFT JOIN timeline t ON t.account_id = a.account_id
         LEFT JOIN contacts c ON c.account_id = a.account_id
         LEFT JOIN intent i ON i.account_id = a.account_id
         LEFT JOIN opportunities o ON o.account_id = a.account_id
         """
-    ).df()
+    while True:
+        try:
+            frames = [_batch(connection, query, batch, batches) for batch in range(batches)]
+            break
+        except duckdb.OutOfMemoryException:
+            # Long details or large buying groups: smaller batches fit.
+            if batches * 2 > max(1, touches // MIN_BATCH_TOUCHES):
+                raise
+            batches *= 2
+    for name, _source, _key in BATCH_TABLES:
+        connection.execute(f"DROP TABLE IF EXISTS {name}")
     connection.execute("DROP TABLE evidence_touches")
-    return frame
+    return pd.concat(frames, ignore_index=True)
+
+
+def _batch(
+    connection: duckdb.DuckDBPyConnection, query: str, batch: int, batches: int
+) -> pd.DataFrame:
+    for name, source, key in BATCH_TABLES:
+        bucket = key if key == "bucket" else f"hash({key})"
+        connection.execute(
+            f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {source} "
+            f"WHERE {bucket} % {batches} = {batch}"
+        )
+    return connection.execute(query).df()
