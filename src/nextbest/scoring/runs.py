@@ -174,6 +174,9 @@ def score_folder(
             leads = score_leads(connection, config)
             accounts = score_accounts(connection, config, weights)
             step("Gathering evidence for briefs")
+            # Scoring is done: free its working tables so the evidence fits in memory.
+            for table in ("touches", "signals", "contributions", "components", "leads"):
+                connection.execute(f"DROP TABLE IF EXISTS {table}")
             evidence = build_evidence(connection, config, as_of_time)
             step("Fingerprinting inputs")
             input_fingerprint = fingerprinted.result()
