@@ -1,7 +1,7 @@
 """Chat sessions: the agent with memory when a model is configured, plain rules when not.
 
-Without a model the session still answers the common questions (top accounts, why an account
-ranks where it does, a brief for an account) and says plainly what else needs a model.
+Without a model the session still handles the common questions (top accounts, why an account
+ranks where it does, a brief for an account) and states plainly what else needs a model.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ _FILLER = re.compile(
 
 @dataclass
 class ChatReply:
-    """An answer: text always; the data behind it when there is some, for rich rendering."""
+    """A chat reply: its text, plus the data behind it (if any) for rich rendering."""
 
     text: str
     brief: Brief | None = None
@@ -154,7 +154,7 @@ class RuleChat:
 
 @dataclass
 class AgentChat:
-    """The agent with conversation memory; on a model failure, the rules answer instead."""
+    """The agent with conversation memory. When the model fails, the rules reply instead."""
 
     deps: ToolDeps
     settings: Settings
@@ -221,7 +221,7 @@ class AgentChat:
 
 
 def open_chat(deps: ToolDeps, settings: Settings, use_llm: bool | None = None) -> ChatSession:
-    """The agent when a model is configured (or asked for), else the rules."""
+    """Open the agent when a model is configured or requested, else the rule-based chat."""
     wanted = settings.llm_enabled if use_llm is None else use_llm
     if wanted:
         return AgentChat(deps, settings)

@@ -1,4 +1,4 @@
-"""Guardrails between a model's draft and the brief a rep sees.
+"""Guardrails between a model's draft and the brief shown to a rep.
 
 The model writes words; the scoring core owns the facts. Score, tier, rank, next step, timing
 and contact details always come from the rule-based brief. Contacts, content and products the
@@ -29,7 +29,7 @@ _INTERNAL = re.compile(r"\b(tier|score[ds]?|scoring|lead score|intent data)\b", 
 
 
 def figures(text: str) -> set[float]:
-    """Every number in a text, as a value: `$21,100` and `21100` are the same figure."""
+    """Return every number in a text as a value, so `$21,100` and `21100` are the same figure."""
     values = set()
     for match in _FIGURE.finditer(text):
         token = match.group().strip("$€£%").replace(",", "")
@@ -149,7 +149,7 @@ def apply_guardrails(
     tool_outputs: Iterable[str],
     tool_calls: Iterable[str],
 ) -> Brief:
-    """The brief a rep sees: the model's words where grounded, the core's facts always."""
+    """Build the brief shown to a rep: the model's grounded words and the core's facts."""
     notes: list[str] = []
     allowed = grounded_figures([*tool_outputs, rules.model_dump_json()])
     known = {contact.contact_id: contact for contact in everyone}

@@ -31,7 +31,7 @@ from nextbest.settings import Settings
 from nextbest.tools import TOOLS, ToolDeps, ToolError, ToolSpec, run_tool
 
 logger = logging.getLogger("nextbest.agent")
-# Each tool call and each model answer is one step; a brief needs about a dozen.
+# Each tool call and each model response is one graph step. A brief takes about a dozen.
 RECURSION_LIMIT = 24
 
 
@@ -73,7 +73,7 @@ def _describe_call(name: str, arguments: dict[str, Any]) -> str:
 def langchain_tools(
     deps: ToolDeps, log: ToolLog, extra: tuple[BaseTool, ...] = ()
 ) -> list[BaseTool]:
-    """The tools as LangChain tools; a ToolError goes back to the model as the tool's answer."""
+    """Wrap the tools for LangChain. A ToolError goes back to the model as the tool's result."""
 
     def make(spec: ToolSpec) -> BaseTool:
         def call(**arguments: Any) -> str:
@@ -114,7 +114,7 @@ def _fallback(rules: Brief, reason: str) -> Brief:
 
 
 def _failure(error: Exception, settings: Settings) -> str:
-    """A short reason for the rep; never the raw text, which may echo a prompt or a key."""
+    """Describe a model failure for the rep without the raw error, which may echo a prompt."""
     if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
         return f"the model did not answer within {settings.llm_timeout:g} s"
     if isinstance(error, openai.APIStatusError):
@@ -132,7 +132,10 @@ def llm_brief(
     settings: Settings,
     model: BaseChatModel | None = None,
 ) -> Brief:
-    """The brief written by the agent, checked by the guardrails; the rules' brief on failure."""
+    """Build the brief with the agent and check it with the guardrails.
+
+    Falls back to the rule-based brief when the model fails.
+    """
     facts = gather(deps, account_id)
     rules = rules_brief(deps, account_id, facts)
     lookback = deps.config.engagement.lookback_days
@@ -193,7 +196,7 @@ def llm_brief(
 def make_brief(
     deps: ToolDeps, account_id: str, settings: Settings, use_llm: bool | None = None
 ) -> Brief:
-    """The brief with the model when one is configured (or asked for), else from rules."""
+    """Build the brief with the model when one is configured or requested, else from rules."""
     wanted = settings.llm_enabled if use_llm is None else use_llm
     if not wanted:
         return rules_brief(deps, account_id)

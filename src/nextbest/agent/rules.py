@@ -40,7 +40,7 @@ from nextbest.tools import (
 )
 from nextbest.tools.activity import Contact, TopicIntent
 
-# Activity types that say "act now", strongest first, with how a brief names them.
+# Activity types that signal buying now, strongest first, with their label in a brief.
 TRIGGERS: dict[str, str] = {
     "demo_request": "Demo request",
     "trial_signup": "Free-trial sign-up",
@@ -81,7 +81,7 @@ CONTENT_LIMIT = 2
 
 @dataclass
 class Facts:
-    """Everything the tools said about one account, gathered once."""
+    """The tool outputs about one account, gathered once."""
 
     account: AccountScore
     topics: SurgingTopics
@@ -157,12 +157,12 @@ def choose_contacts(facts: Facts, persona_fit: dict[str, float], lookback: int) 
 def brief_contacts(
     chosen: list[Contact], everyone: list[Contact], lookback_days: int
 ) -> list[BriefContact]:
-    most_responsive = max(everyone, key=lambda contact: contact.responses, default=None)
+    top_responder = max(everyone, key=lambda contact: contact.responses, default=None)
     result = []
     for contact in chosen:
         champion = (
-            most_responsive is not None
-            and contact.contact_id == most_responsive.contact_id
+            top_responder is not None
+            and contact.contact_id == top_responder.contact_id
             and contact.responses >= 3
         )
         result.append(
@@ -218,7 +218,7 @@ def _describe(kind: str, detail: str | None) -> str:
 
 
 def _new_surge(topics: list[TopicIntent]) -> TopicIntent | None:
-    """A topic that crossed the threshold only in its latest week or two."""
+    """Return the topic that crossed the surge threshold only in its latest week or two."""
     new = [topic for topic in topics if 1 <= topic.surging_weeks <= 2]
     return max(new, key=lambda topic: (topic.latest_week, topic.best_score), default=None)
 
@@ -612,31 +612,35 @@ def _join(items: list[str]) -> str:
 
 
 def rules_brief(deps: ToolDeps, account_id: str, facts: Facts | None = None) -> Brief:
-    """The brief for one account from rules and templates alone."""
+    """Build the brief for one account from rules and templates alone."""
     facts = facts or gather(deps, account_id)
     config = deps.config
     account = facts.account
     tier = account.tier
     lookback = config.engagement.lookback_days
+
     chosen = choose_contacts(facts, config.fit.personas, lookback)
     trigger = freshest_trigger(facts)
     if trigger is not None and trigger.contact is not None and trigger.type in HAND_RAISES:
-        # Whoever asked for a demo or started a trial hears from us first.
+        # The contact who requested a demo or a trial is contacted first.
         acted = trigger.contact
         if _contact_value(acted, config.fit.personas) > 0.3 or not chosen:
             others = [contact for contact in chosen if contact.contact_id != acted.contact_id]
             chosen = [acted, *others][:CONTACT_LIMIT]
     primary = chosen[0] if chosen else None
+
     product = choose_product(facts, config.products)
     stage = funnel_stage(facts)
     content, content_sources = choose_content(
         deps, facts, primary.persona if primary else None, stage, product.name
     )
     topic = facts.topics.topics[0].topic if facts.topics.topics else None
+
     window_ = timing(facts, tier, trigger)
     playbook = prompts.playbooks()
     next_step = playbook[tier]["next_step"]
     channels = channel_plan(facts, tier, chosen, topic)
+
     notes: list[str] = []
     if not account.qualified:
         next_step = playbook["disqualified"]["next_step"].format(
@@ -646,7 +650,8 @@ def rules_brief(deps: ToolDeps, account_id: str, facts: Facts | None = None) -> 
     if deps.library is None:
         notes.append("No content library is indexed, so no content is suggested")
     if not chosen:
-        notes.append("No contacts are known at this account; find the buying group first")
+        notes.append("No contacts are known at this account, so find the buying group first")
+
     ref = account.account_id
     return Brief(
         account_id=account.account_id,

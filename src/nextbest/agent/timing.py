@@ -47,7 +47,7 @@ def _zones_by_country() -> dict[str, str]:
 
 
 def zone_for(country_code: str | None) -> str | None:
-    """The IANA zone for an ISO 3166 alpha-2 code, or None when unknown."""
+    """Return the IANA zone for an ISO 3166 alpha-2 code, or None when the code is unknown."""
     if not country_code:
         return None
     return _zones_by_country().get(country_code.upper())

@@ -510,7 +510,7 @@ LlmOption = Annotated[
 
 
 def _agent_setup(db: str | None, run_id: str | None, chroma: Path | None) -> tuple[Any, Any]:
-    """The settings and the tools' dependencies over the store and, if indexed, the library."""
+    """Load the settings and the tool dependencies: the store and, if indexed, the library."""
     from nextbest.content import ContentLibrary
     from nextbest.scoring.store import RunStore
     from nextbest.settings import get_settings
@@ -581,8 +581,8 @@ def chat(
 ) -> None:
     """Ask about your accounts in plain words: "who should I call today?", "why is ACC-1 tier A?".
 
-    With a language model the agent answers anything the tools can support and remembers the
-    conversation. Without one, it answers top accounts, why an account ranks so, and briefs.
+    With a language model, the agent handles any question the tools can support and keeps the
+    conversation. Without one, it lists top accounts, explains a rank and writes briefs.
     Type `exit` or press Ctrl-D to leave.
     """
     from rich.markdown import Markdown

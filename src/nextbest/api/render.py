@@ -1,4 +1,4 @@
-"""Briefs and chat answers as Markdown: made at the edge, from the data the agent returns."""
+"""Markdown for briefs, made at the edge from the data the agent returns."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ def _bullets(items: list[str]) -> str:
 
 
 def brief_markdown(brief: Brief) -> str:
-    """The brief as Markdown for a terminal, a chat pane or a CRM note."""
+    """Render the brief as Markdown for a terminal, a chat pane or a CRM note."""
     made_by = brief.generated_by
     if brief.fallback_reason:
         made_by += f" ({brief.fallback_reason})"

@@ -1,9 +1,9 @@
 """The evidence behind each account's score, kept with the run for briefs and the agent's tools.
 
-Scores say how much; evidence says what happened: who engaged, on which channel, with what, which
-topics surged in which weeks, and which deals are open. It is capped per account so that a run
-of 100,000 accounts stays small: the newest activities, the most engaged contacts, the strongest
-topics, the newest opportunities.
+Scores measure how much. Evidence records what happened: who engaged, on which channel, with
+what, which topics surged in which weeks, and which deals are open. It is capped per account so
+that a run of 100,000 accounts stays small: the newest activities, the most engaged contacts, the
+strongest topics, the newest opportunities.
 """
 
 from __future__ import annotations
@@ -54,8 +54,8 @@ def _touches_sql(config: ScoringConfig, as_of: datetime) -> str:
     """
 
 
-# max_by(value, key, n) keeps the n largest keys per group without sorting whole partitions;
-# the keys end in text columns so that ties break the same way every run.
+# max_by(value, key, n) keeps the n largest keys per group without sorting whole partitions.
+# The keys end in text columns, so ties break the same way in every run.
 TIMELINE_SQL = f"""
 SELECT account_id,
     max_by(struct_pack(occurred_at := strftime(occurred_at, '%Y-%m-%d %H:%M'), type := type,
@@ -164,7 +164,7 @@ GROUP BY account_id
 def build_evidence(
     connection: duckdb.DuckDBPyConnection, config: ScoringConfig, as_of: datetime
 ) -> pd.DataFrame:
-    """One row per account: `account_id` and `evidence`, a JSON object of four lists.
+    """Return one row per account: `account_id` and `evidence`, a JSON object of four lists.
 
     Needs the tables `prepare` makes. Lists are empty when an account has nothing of that kind.
     Large inputs are done in batches of accounts, so that memory stays within DuckDB's limit.

@@ -19,7 +19,7 @@ class AccountRef(BaseModel):
 
 
 class AccountScore(BaseModel):
-    """An account as the latest scoring run sees it. Score and tier come only from here."""
+    """An account as scored by the run. Briefs take score and tier only from here."""
 
     account_id: str
     name: str
@@ -64,7 +64,7 @@ class TopAccounts(BaseModel):
 
 
 def find_account(deps: ToolDeps, text: str) -> dict[str, Any]:
-    """The stored row of the account with this id, exact name, or unique partial name."""
+    """Return the stored row of the account with this id, exact name or unique partial name."""
     by_id = deps.store.accounts(deps.run.run_id, account_id=text.strip())
     if by_id:
         return by_id[0]

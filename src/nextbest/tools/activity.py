@@ -91,7 +91,7 @@ class BuyingGroup(BaseModel):
 
 
 def evidence_of(deps: ToolDeps, account_id: str) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The account row and its evidence, with personal data scrubbed unless sharing is allowed."""
+    """Return the account row and its evidence, with personal data scrubbed unless allowed."""
     row = find_account(deps, account_id)
     evidence = deps.store.evidence(deps.run.run_id, row["account_id"])
     if evidence is None:

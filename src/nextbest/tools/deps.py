@@ -1,4 +1,4 @@
-"""What every tool needs, passed in explicitly: the store, the run it reads, the content library."""
+"""Tool dependencies, passed in explicitly: the store, the run to read, the content library."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from nextbest.scoring.store import RunInfo, RunStore
 
 
 class ToolError(NextbestError):
-    """A tool cannot answer: an unknown account, no content index. The message says what to try."""
+    """A tool failed, e.g. on an unknown account or a missing content index.
+
+    The message states what to try next.
+    """
 
 
 class ContentHitLike(Protocol):
@@ -71,5 +74,5 @@ class ToolDeps:
         return self._config
 
     def trusted(self) -> ToolDeps:
-        """The same dependencies with contact details shown, for code that sends nothing out."""
+        """Return a copy that shows contact details, for code that sends nothing to a model."""
         return replace(self, share_contact_details=True)

@@ -20,7 +20,7 @@ def scrub_text(text: str) -> str:
 
 
 def scrub(value: Any) -> Any:
-    """The same structure with every string scrubbed."""
+    """Return the same structure with every string scrubbed."""
     if isinstance(value, str):
         return scrub_text(value)
     if isinstance(value, list):
