@@ -96,3 +96,16 @@ def test_chat_answers_one_message_per_turn(scored_sample: tuple[Path, str], tmp_
     assert lines[0] == "Top accounts as of 2026-12-01:"
     assert lines[1].startswith("1. Zelanta Payments Ltd (ACC-000166): tier A, score 94.7")
     assert any(line.startswith("Ardus Pharma LLC (ACC-000030) is tier A") for line in lines)
+
+
+def test_an_invalid_setting_names_the_variable_and_value(tmp_path: Path) -> None:
+    env = _env(tmp_path) | {"NEXTBEST_LLM_TIMEOUT": "soon"}
+
+    result = runner.invoke(app, ["brief"], env=env)
+    get_settings.cache_clear()
+
+    assert result.exit_code == 2
+    assert result.output == (
+        "error: invalid setting: NEXTBEST_LLM_TIMEOUT='soon': Input should be a valid number, "
+        "unable to parse string as a number\n"
+    )

@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from nextbest.api.cli_content import content_app
+from nextbest.api.console import (
+    ChromaOption,
+    counted,
+    err,
+    fail,
+    load_settings,
+    out,
+    print_json,
+    usage_error,
+)
 from nextbest.scoring.config import defaults_text, load_config
 from nextbest.scoring.errors import (
-    ConfigError,
-    InputError,
     NextbestError,
     StoreError,
-    StoreUnavailableError,
 )
 
 app = typer.Typer(
@@ -40,12 +45,6 @@ config_app = typer.Typer(help="Show and check the scoring configuration.", no_ar
 app.add_typer(config_app, name="config")
 app.add_typer(content_app, name="content")
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-if not out.is_terminal:
-    # Piped output is read by people in logs and CI, so tables keep one line per row.
-    out.width = 200
-
 DbOption = Annotated[
     str | None,
     typer.Option(
@@ -59,26 +58,6 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 RunOption = Annotated[
     str | None, typer.Option("--run", help="Read this run id instead of the latest run.")
 ]
-
-
-def fail(error: NextbestError) -> NoReturn:
-    """Print an error without a traceback and exit: 2 for bad input or config, 1 otherwise."""
-    if isinstance(error, InputError) and len(error.problems) > 1:
-        err.print(f"[red]error:[/red] {len(error.problems)} problems in the input:", markup=True)
-        for problem in error.problems:
-            err.print(f"  {problem}", markup=False)
-    else:
-        err.print("[red]error:[/red] ", end="", markup=True)
-        err.print(str(error), markup=False)
-    raise typer.Exit(
-        2 if isinstance(error, InputError | ConfigError | StoreUnavailableError) else 1
-    )
-
-
-def usage_error(option: str, message: str) -> NoReturn:
-    """Reject an option value with a one-line message and exit status 2."""
-    err.print(f"[red]error:[/red] {escape(option)}: {escape(message)}", markup=True)
-    raise typer.Exit(2)
 
 
 def _parse_date(value: str | None, option: str) -> date | None:
@@ -125,10 +104,6 @@ class _Steps:
         """Set the current step's progress, in whatever unit the step counts."""
         if self.task is not None and total > 0:
             self.progress.update(self.task, completed=done, total=total)
-
-
-def _counted(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 def _tier_style(tier: str) -> str:
@@ -200,10 +175,6 @@ def _report_lines(report: dict[str, Any]) -> list[str]:
         lines.append(f"  {name}: " + "; ".join(parts))
     lines.extend(f"  warning: {warning}" for warning in report["warnings"])
     return lines
-
-
-def _json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, indent=1, default=str, ensure_ascii=False) + "\n")
 
 
 @app.command()
@@ -291,19 +262,19 @@ def score(
             staged.unlink(missing_ok=True)
 
     if as_json:
-        _json(info.to_dict())
+        print_json(info.to_dict())
         return
     tiers = run.accounts["tier"].value_counts()
     qualified = int(run.accounts["qualified"].sum())
     out.print(
-        f"Scored {_counted(len(run.accounts), 'account')} as of {run.as_of} in {elapsed:.1f}s, "
+        f"Scored {counted(len(run.accounts), 'account')} as of {run.as_of} in {elapsed:.1f}s, "
         f"run {info.run_id}: "
         f"tier A {tiers.get('A', 0):,}, B {tiers.get('B', 0):,}, C {tiers.get('C', 0):,}; "
         f"{qualified:,} qualified."
     )
     top_rows = run.accounts.head(limit).to_dict("records")
     if top_rows:
-        out.print(_accounts_table(top_rows, f"Top {_counted(len(top_rows), 'account')}"))
+        out.print(_accounts_table(top_rows, f"Top {counted(len(top_rows), 'account')}"))
     out.print("Input report:")
     for line in _report_lines(info.report):
         out.print(line, markup=False)
@@ -334,12 +305,10 @@ def top(
     except NextbestError as error:
         fail(error)
     if as_json:
-        _json([{key: value for key, value in row.items() if key != "signals"} for row in rows])
+        print_json([{key: value for key, value in row.items() if key != "signals"} for row in rows])
         return
     tier_label = f"tier {tier.upper()}: " if tier else ""
-    title = (
-        f"Top {tier_label}{_counted(len(rows), 'account')}, run {info.run_id} as of {info.as_of}"
-    )
+    title = f"Top {tier_label}{counted(len(rows), 'account')}, run {info.run_id} as of {info.as_of}"
     out.print(_accounts_table(rows, title))
 
 
@@ -372,7 +341,7 @@ def explain(
         "top_leads": leads,
     }
     if as_json:
-        _json(account)
+        print_json(account)
         return
 
     out.print(
@@ -444,9 +413,9 @@ def leads(
     except NextbestError as error:
         fail(error)
     if as_json:
-        _json(rows)
+        print_json(rows)
         return
-    title = f"Top {_counted(len(rows), 'lead')}, run {info.run_id}"
+    title = f"Top {counted(len(rows), 'lead')}, run {info.run_id}"
     table = Table(title=title, title_justify="left")
     for header in ("lead score", "contact", "account", "title", "persona", "source"):
         table.add_column(header)
@@ -476,7 +445,7 @@ def runs(
     except NextbestError as error:
         fail(error)
     if as_json:
-        _json([record.to_dict() for record in records])
+        print_json([record.to_dict() for record in records])
         return
     if not records:
         out.print("No runs yet; `nextbest score DATA_DIR` creates one.")
@@ -490,14 +459,6 @@ def runs(
             out.print(line, markup=False)
 
 
-ChromaOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--chroma",
-        help="Folder of the content index. Default: .nextbest/chroma (NEXTBEST_CHROMA_PATH).",
-        show_default=False,
-    ),
-]
 LlmOption = Annotated[
     bool | None,
     typer.Option(
@@ -513,10 +474,9 @@ def _agent_setup(db: str | None, run_id: str | None, chroma: Path | None) -> tup
     """Load the settings and the tool dependencies: the store and, if indexed, the library."""
     from nextbest.content import ContentLibrary
     from nextbest.scoring.store import RunStore
-    from nextbest.settings import get_settings
     from nextbest.tools import ToolDeps
 
-    settings = get_settings()
+    settings = load_settings()
     if chroma is not None:
         settings = settings.model_copy(update={"chroma_path": chroma})
     library = ContentLibrary.from_settings(settings) if settings.chroma_dir.is_dir() else None
@@ -561,7 +521,7 @@ def brief(
     except NextbestError as error:
         fail(error)
     if as_json:
-        _json(result.model_dump(mode="json"))
+        print_json(result.model_dump(mode="json"))
     elif markdown or not out.is_terminal:
         out.print(brief_markdown(result), markup=False, end="")
     else:

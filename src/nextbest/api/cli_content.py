@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, NoReturn
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from nextbest.scoring.errors import ConfigError, InputError, NextbestError
+from nextbest.api.console import (
+    ChromaOption,
+    counted,
+    err,
+    fail,
+    load_settings,
+    out,
+    print_json,
+    usage_error,
+)
+from nextbest.scoring.errors import NextbestError
 
 if TYPE_CHECKING:
     from nextbest.content import ContentLibrary
@@ -29,70 +36,20 @@ content_app = typer.Typer(
     no_args_is_help=True,
 )
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-if not out.is_terminal:
-    # Piped output is read by people in logs and CI, so tables keep one line per row.
-    out.width = 200
-
-ChromaOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--chroma",
-        help="Folder of the Chroma index. Default: NEXTBEST_CHROMA_PATH, else .nextbest/chroma",
-        show_default=False,
-    ),
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")]
 STAGE_NAMES = ("awareness", "consideration", "decision")
 
 
-def _fail(error: NextbestError) -> NoReturn:
-    """Print an error without a traceback and exit: 2 for bad input or config, 1 otherwise."""
-    if isinstance(error, InputError) and len(error.problems) > 1:
-        err.print(f"[red]error:[/red] {len(error.problems)} problems in the content files:")
-        for problem in error.problems:
-            err.print(f"  {problem}", markup=False)
-    else:
-        err.print("[red]error:[/red] ", end="")
-        err.print(str(error), markup=False)
-    raise typer.Exit(2 if isinstance(error, InputError | ConfigError) else 1)
-
-
-def _usage_error(option: str, message: str) -> NoReturn:
-    err.print(f"[red]error:[/red] {escape(option)}: {escape(message)}")
-    raise typer.Exit(2)
-
-
 def _library(chroma: Path | None) -> ContentLibrary:
     """Build the library from the settings, with `--chroma` over the configured folder."""
-    from pydantic import ValidationError
-
     from nextbest.content import ContentLibrary, embedder_from_settings
-    from nextbest.settings import get_settings
 
-    try:
-        settings = get_settings()
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc'])}: {item['msg']}"
-            for item in error.errors()
-        )
-        err.print(f"[red]error:[/red] invalid setting: {escape(problems)}")
-        raise typer.Exit(2) from None
+    settings = load_settings()
     try:
         embedder = embedder_from_settings(settings)
     except NextbestError as error:
-        _fail(error)
+        fail(error, "the content files")
     return ContentLibrary(chroma or settings.chroma_dir, settings.content_collection, embedder)
-
-
-def _json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
-
-
-def _counted(count: int, noun: str) -> str:
-    return f"{count:,} {noun}" if count == 1 else f"{count:,} {noun}s"
 
 
 @content_app.command("index")
@@ -135,22 +92,22 @@ def index(
             task = progress.add_task(f"Reading {folder}", total=None)
 
             def advance(done: int, total: int) -> None:
-                description = f"Embedding {_counted(total, 'chunk')}"
+                description = f"Embedding {counted(total, 'chunk')}"
                 progress.update(task, description=description, completed=done, total=total)
 
             report = library.index(folder, progress=advance, rebuild=rebuild)
     except NextbestError as error:
-        _fail(error)
+        fail(error, "the content files")
     elapsed = time.perf_counter() - started
 
     if as_json:
-        _json(report.to_dict() | {"seconds": round(elapsed, 2)})
+        print_json(report.to_dict() | {"seconds": round(elapsed, 2)})
         return
     out.print(
-        f"Indexed {_counted(report.assets, 'asset')} from {folder} in {elapsed:.1f}s "
+        f"Indexed {counted(report.assets, 'asset')} from {folder} in {elapsed:.1f}s "
         f"with {report.embedder}: {len(report.added):,} added, {len(report.updated):,} updated, "
         f"{len(report.unchanged):,} unchanged, {len(report.removed):,} removed; "
-        f"{_counted(report.chunks_written, 'chunk')} written.",
+        f"{counted(report.chunks_written, 'chunk')} written.",
         markup=False,
     )
     out.print('Next: nextbest content search "what a rep is looking for"', markup=False)
@@ -185,19 +142,19 @@ def search(
     Example: nextbest content search "case study for a bank worried about ransomware"
     """
     if not query.strip():
-        _usage_error("QUERY", "the search query is empty")
+        usage_error("QUERY", "the search query is empty")
     if stage is not None and stage.strip().lower() not in STAGE_NAMES:
-        _usage_error("--stage", f"expected awareness, consideration or decision, got {stage!r}")
+        usage_error("--stage", f"expected awareness, consideration or decision, got {stage!r}")
     library = _library(chroma)
     try:
         hits = library.search(
             query, persona=persona, stage=stage, topic=topic, type=content_type, limit=limit
         )
     except NextbestError as error:
-        _fail(error)
+        fail(error, "the content files")
 
     if as_json:
-        _json([hit.to_dict() for hit in hits])
+        print_json([hit.to_dict() for hit in hits])
         return
     if not hits:
         out.print("No assets match these filters; try fewer filters.", markup=False)
@@ -222,12 +179,12 @@ def list_assets(
     try:
         assets = library.assets()
     except NextbestError as error:
-        _fail(error)
+        fail(error, "the content files")
 
     if as_json:
-        _json([asset.to_dict(include_body=False) for asset in assets])
+        print_json([asset.to_dict(include_body=False) for asset in assets])
         return
-    table = Table(title=f"{_counted(len(assets), 'asset')}", title_justify="left")
+    table = Table(title=f"{counted(len(assets), 'asset')}", title_justify="left")
     for header in ("id", "type", "stage", "title", "topics", "personas"):
         table.add_column(header, overflow="fold")
     for asset in assets:
