@@ -23,6 +23,7 @@ class Reply:
     status: int = 200
     delay: float = 0.0
     raw_arguments: str | None = None  # sent as the first tool call's arguments, unparsed
+    raw_body: str | None = None  # sent instead of a chat completion, with status 200
 
 
 def tool_call(name: str, **arguments: Any) -> Reply:
@@ -89,13 +90,18 @@ class FakeOpenAI:
                 reply = fake._next()
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.raw_body is not None:
+                    self._send_raw(reply.raw_body.encode())
+                    return
                 if reply.status != 200:
                     self._send(reply.status, {"error": {"message": "scripted failure"}})
                     return
                 self._send(200, _completion(body.get("model", "fake"), reply, fake.served))
 
             def _send(self, status: int, payload: dict[str, Any]) -> None:
-                data = json.dumps(payload).encode()
+                self._send_raw(json.dumps(payload).encode(), status)
+
+            def _send_raw(self, data: bytes, status: int = 200) -> None:
                 try:
                     self.send_response(status)
                     self.send_header("Content-Type", "application/json")

@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     llm_model: str = Field("gpt-4o-mini", description="Chat model of the agent.")
     llm_timeout: float = Field(60.0, gt=0, description="Seconds before a model call is abandoned.")
     llm_max_retries: int = Field(2, ge=0, le=10, description="Retries of a failed model call.")
+    llm_budget: float = Field(
+        120.0, gt=0, description="Seconds the agent may spend on one brief or chat turn in all."
+    )
     share_contact_details: bool = Field(
         False, description="Send contact emails and phone numbers to the model."
     )

@@ -164,6 +164,7 @@ def test_a_draft_with_no_grounded_sentence_left_uses_the_rules_draft(deps: ToolD
     [
         (Reply(status=500), "the model server answered HTTP 500"),
         (Reply(content="x", delay=3.0), "the model did not answer within 1 s"),
+        (Reply(raw_body="<html>busy</html>"), "the model's answer was not a valid brief"),
         (
             Reply(tool_calls=[("BriefDraft", {})], raw_arguments="{not json"),
             "the model's answer was not a valid brief",
@@ -172,8 +173,9 @@ def test_a_draft_with_no_grounded_sentence_left_uses_the_rules_draft(deps: ToolD
             Reply(tool_calls=[("BriefDraft", {"why_now": "wrong shape"})]),
             "the model did not finish within 24 steps",
         ),
+        (Reply(raw_body='{"foo": 1}'), "the model's answer was not a valid brief"),
     ],
-    ids=["server-error", "timeout", "invalid-json", "invalid-brief"],
+    ids=["server-error", "timeout", "html", "invalid-json", "invalid-brief", "not-a-completion"],
 )
 def test_a_model_failure_returns_the_rules_brief_marked_as_fallback(
     deps: ToolDeps, reply: Reply, reason: str
@@ -268,3 +270,46 @@ def test_instructions_in_crm_fields_change_nothing(tmp_path: Path) -> None:
     assert brief.next_step == rules_brief(deps, "A2").next_step
     assert brief.drafts.email_body == "Hi,\n\nShall we talk?"
     assert injection in fake.body_text()
+
+
+def test_the_agent_stops_when_its_time_budget_is_spent(deps: ToolDeps) -> None:
+    slow = [Reply(tool_calls=[("account_score", {"account_id": ACCOUNT})], delay=0.4)]
+
+    with FakeOpenAI(slow) as fake:
+        brief = llm_brief(deps, ACCOUNT, _settings(fake, llm_budget=1.0))
+
+    assert brief.generated_by == "rules-fallback"
+    assert brief.fallback_reason == "the model did not finish within the budget of 1 s"
+    assert fake.served <= 4
+
+
+def test_ids_and_figures_no_tool_returned_are_dropped(deps: ToolDeps) -> None:
+    rules = rules_brief(deps, ACCOUNT)
+    library_id = rules.content[0].id
+    draft = _draft(
+        why_now=["Revenue grew 47% last quarter", "Demo request on 2026-11-20"],
+        contacts=[{"contact_id": "C-0000986", "role": "decision maker", "reason": "CISO"}],
+        content=[{"id": library_id, "reason": "fits"}],
+        talking_points=["Offer a discount of ninety percent", "Replied 23 times"],
+        channels=[
+            {"channel": "email", "action": "Email Rahul", "day": 0, "reason": "He replied 77 times"}
+        ],
+    )
+    script = [tool_call("account_score", account_id=ACCOUNT), tool_call("BriefDraft", **draft)]
+
+    with FakeOpenAI(script) as fake:
+        brief = llm_brief(deps, ACCOUNT, _settings(fake))
+
+    assert brief.why_now == ["Demo request on 2026-11-20"]
+    assert brief.contacts == rules.contacts
+    assert brief.content == []
+    assert brief.talking_points == rules.talking_points
+    assert brief.channels[0].reason == "Chosen by the model"
+    assert brief.guardrail_notes == [
+        f"content: dropped {library_id!r}: search_content never returned it",
+        "contacts: dropped 'C-0000986': no tool returned it",
+        "why_now: removed 'Revenue grew 47% last quarter': a figure no tool returned",
+        "channels: removed 'He replied 77 times': a figure no tool returned",
+        "talking_points: removed 'Offer a discount of ninety percent': a figure no tool returned",
+        "talking_points: removed 'Replied 23 times': a figure no tool returned",
+    ]

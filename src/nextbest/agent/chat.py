@@ -13,17 +13,22 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-import httpx
-import openai
 from langchain.agents import create_agent
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from langgraph.checkpoint.memory import InMemorySaver
-from langgraph.errors import GraphRecursionError
 
 from nextbest import prompts
 from nextbest.agent.brief import Brief
-from nextbest.agent.llm import RECURSION_LIMIT, ToolLog, chat_model, langchain_tools
+from nextbest.agent.guardrails import grounded_figures, keep_grounded
+from nextbest.agent.llm import (
+    MODEL_FAILURES,
+    RECURSION_LIMIT,
+    Deadline,
+    ToolLog,
+    chat_model,
+    langchain_tools,
+)
 from nextbest.agent.rules import rules_brief
 from nextbest.settings import Settings
 from nextbest.tools import (
@@ -141,7 +146,7 @@ class RuleChat:
         count = _COUNT.search(message)
         query = TopAccountsInput(
             tier=tier.group(1).upper() if tier else None,
-            limit=min(int(count.group(1)), 50) if count else 10,
+            limit=min(max(int(count.group(1)), 1), 50) if count else 10,
         )
         result = top_accounts(self.deps, query)
         lines = "\n".join(
@@ -160,6 +165,7 @@ class AgentChat:
     settings: Settings
     model: BaseChatModel | None = None
     thread_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    _log: ToolLog = field(default_factory=ToolLog, repr=False)
     _agent: Any = field(init=False, repr=False)
     _fallback: RuleChat = field(init=False, repr=False)
 
@@ -173,7 +179,7 @@ class AgentChat:
         )
         self._agent = create_agent(
             self.model or chat_model(self.settings),
-            langchain_tools(model_deps, ToolLog(), extra=(self._brief_tool(model_deps),)),
+            langchain_tools(model_deps, self._log, extra=(self._brief_tool(model_deps),)),
             system_prompt=prompts.load("chat.md"),
             checkpointer=InMemorySaver(),
         )
@@ -187,7 +193,9 @@ class AgentChat:
                 raise ToolException(str(error)) from None
             data = brief.model_dump(mode="json", exclude_none=True)
             shown = data if model_deps.share_contact_details else scrub(data)
-            return json.dumps(shown, separators=(",", ":"), ensure_ascii=False)
+            output = json.dumps(shown, separators=(",", ":"), ensure_ascii=False)
+            self._log.outputs.append(output)
+            return output
 
         return StructuredTool.from_function(
             func=outreach_brief,
@@ -205,10 +213,16 @@ class AgentChat:
                 config={
                     "configurable": {"thread_id": self.thread_id},
                     "recursion_limit": RECURSION_LIMIT,
+                    "callbacks": [Deadline(self.settings.llm_budget)],
                 },
             )
-        except (openai.OpenAIError, httpx.HTTPError, GraphRecursionError) as error:
-            logger.warning("chat model call failed: %s", type(error).__name__)
+        except MODEL_FAILURES as error:
+            status = getattr(error, "status_code", None)
+            logger.warning(
+                "chat model call failed: %s%s",
+                type(error).__name__,
+                f" (HTTP {status})" if status else "",
+            )
             reply = self._fallback.ask(message)
             reply.text = "The model is unavailable, so this answer comes from rules.\n\n" + (
                 reply.text
@@ -217,7 +231,21 @@ class AgentChat:
             return reply
         answer = result["messages"][-1].content
         text = answer if isinstance(answer, str) else str(answer)
-        return ChatReply(text, generated_by="llm")
+        grounded, removed = keep_grounded(
+            text, grounded_figures(self._log.outputs), customer_facing=False
+        )
+        if not grounded.strip():
+            reply = self._fallback.ask(message)
+            reply.text = "The model gave no usable answer, so this one comes from rules.\n\n" + (
+                reply.text
+            )
+            reply.generated_by = "rules-fallback"
+            return reply
+        if removed:
+            grounded += (
+                f"\n\n({len(removed)} sentence(s) removed: they cited figures no tool returned.)"
+            )
+        return ChatReply(grounded, generated_by="llm")
 
 
 def open_chat(deps: ToolDeps, settings: Settings, use_llm: bool | None = None) -> ChatSession:

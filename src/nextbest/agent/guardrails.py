@@ -22,32 +22,46 @@ from nextbest.agent.brief import (
 )
 from nextbest.tools import ContentSource
 
+_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?\b")
 _FIGURE = re.compile(r"(?<![\w.])[$€£]?\d[\d,]*(?:\.\d+)?%?")
+# Spelled-out quantities: a model that may not write "90%" could write "ninety percent".
+_SPELLED = re.compile(
+    r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
+    r"billion|percent|per cent|dozens?|double|triple|half)\b",
+    re.IGNORECASE,
+)
 _SENTENCE_BREAK = re.compile(r"((?<=[.!?])[ \t]+|\n+)")
 # Internal vocabulary a customer must never read in a draft.
-_INTERNAL = re.compile(r"\b(tier|score[ds]?|scoring|lead score|intent data)\b", re.IGNORECASE)
+_INTERNAL = re.compile(
+    r"\b(tier|score[ds]?|scoring|lead score|intent data|rank(ed|ing)?|propensity|prospects?|"
+    r"surg(e|es|ing))\b",
+    re.IGNORECASE,
+)
 
 
-def figures(text: str) -> set[float]:
-    """Return every number in a text as a value, so `$21,100` and `21100` are the same figure."""
-    values = set()
-    for match in _FIGURE.finditer(text):
-        token = match.group().strip("$€£%").replace(",", "")
+def figures(text: str) -> set[str]:
+    """Return every figure in a text, normalised: `$21,100` and `21100` are the same figure.
+
+    A date counts as one figure, so the day of a date never vouches for a count.
+    """
+    values = set(_DATE.findall(text))
+    for match in _FIGURE.finditer(_DATE.sub(" ", text)):
+        token = match.group().strip("$€£%").replace(",", "").rstrip(".")
         try:
-            values.add(float(token))
+            values.add(repr(float(token)))
         except ValueError:
             continue
     return values
 
 
-def grounded_figures(texts: Iterable[str]) -> set[float]:
-    allowed: set[float] = set()
+def grounded_figures(texts: Iterable[str]) -> set[str]:
+    allowed: set[str] = set()
     for text in texts:
         allowed |= figures(text)
     return allowed
 
 
-def keep_grounded(text: str, allowed: set[float], customer_facing: bool) -> tuple[str, list[str]]:
+def keep_grounded(text: str, allowed: set[str], customer_facing: bool) -> tuple[str, list[str]]:
     """The text without sentences citing an unknown figure (or, for a customer, internal
     wording); also returns each removed sentence with the reason."""
     pieces = _SENTENCE_BREAK.split(text)
@@ -57,8 +71,9 @@ def keep_grounded(text: str, allowed: set[float], customer_facing: bool) -> tupl
         sentence = pieces[index]
         separator = pieces[index + 1] if index + 1 < len(pieces) else ""
         unknown = figures(sentence) - allowed
+        spelled = _SPELLED.search(sentence)
         internal = customer_facing and _INTERNAL.search(sentence)
-        if sentence.strip() and unknown:
+        if sentence.strip() and (unknown or spelled):
             removed.append(f"{sentence.strip()!r}: a figure no tool returned")
             continue
         if sentence.strip() and internal:
@@ -68,7 +83,7 @@ def keep_grounded(text: str, allowed: set[float], customer_facing: bool) -> tupl
     return "".join(kept).strip(), removed
 
 
-def _ground_list(items: list[str], allowed: set[float], field: str, notes: list[str]) -> list[str]:
+def _ground_list(items: list[str], allowed: set[str], field: str, notes: list[str]) -> list[str]:
     result = []
     for item in items:
         text, removed = keep_grounded(item, allowed, customer_facing=False)
@@ -80,7 +95,7 @@ def _ground_list(items: list[str], allowed: set[float], field: str, notes: list[
 
 
 def _ground_drafts(
-    drafts: Drafts, fallback: Drafts, allowed: set[float], notes: list[str]
+    drafts: Drafts, fallback: Drafts, allowed: set[str], notes: list[str]
 ) -> Drafts:
     values = {}
     for field in Drafts.model_fields:
@@ -95,22 +110,42 @@ def _ground_drafts(
 
 
 def _contacts(
-    draft: BriefDraft, rules: Brief, known: dict[str, BriefContact], notes: list[str]
+    draft: BriefDraft,
+    rules: Brief,
+    known: dict[str, BriefContact],
+    returned: str,
+    allowed: set[str],
+    notes: list[str],
 ) -> list[BriefContact]:
     result = []
     for contact in draft.contacts:
         source = known.get(contact.contact_id)
-        if source is None:
-            notes.append(f"contacts: dropped {contact.contact_id!r}: not in the buying group")
+        if source is None or f'"{contact.contact_id}"' not in returned:
+            notes.append(f"contacts: dropped {contact.contact_id!r}: no tool returned it")
             continue
         if any(chosen.contact_id == source.contact_id for chosen in result):
             continue
-        result.append(source.model_copy(update={"role": contact.role, "reason": contact.reason}))
+        reason, removed = keep_grounded(contact.reason, allowed, customer_facing=False)
+        for sentence in removed:
+            notes.append(f"contacts: removed {sentence}")
+        rule_reason = next(
+            (item.reason for item in [*rules.contacts] if item.contact_id == source.contact_id),
+            None,
+        )
+        result.append(
+            source.model_copy(
+                update={"role": contact.role, "reason": reason or rule_reason or source.reason}
+            )
+        )
     return result or rules.contacts
 
 
 def _content(
-    draft: BriefDraft, library: ContentSource | None, notes: list[str]
+    draft: BriefDraft,
+    library: ContentSource | None,
+    returned: str,
+    allowed: set[str],
+    notes: list[str],
 ) -> list[ContentChoice]:
     result = []
     for pick in draft.content:
@@ -118,25 +153,65 @@ def _content(
         if asset is None:
             notes.append(f"content: dropped {pick.id!r}: the library holds no such asset")
             continue
+        if f'"id":"{pick.id}"' not in returned:
+            notes.append(f"content: dropped {pick.id!r}: search_content never returned it")
+            continue
+        reason, removed = keep_grounded(pick.reason, allowed, customer_facing=False)
+        for sentence in removed:
+            notes.append(f"content: removed {sentence}")
+        if not reason:
+            reason = "Returned by the content search for this account"
         if any(chosen.id == pick.id for chosen in result):
             continue
         result.append(
-            ContentChoice(id=pick.id, title=asset.title, url=asset.url, reason=pick.reason)
+            ContentChoice(id=pick.id, title=asset.title, url=asset.url, reason=reason)
         )
     return result
 
 
 def _product(
-    draft: BriefDraft, rules: Brief, products: Iterable[str], notes: list[str]
+    draft: BriefDraft, rules: Brief, products: Iterable[str], allowed: set[str], notes: list[str]
 ) -> ProductChoice:
     name = draft.product.name
+    reason, removed = keep_grounded(draft.product.reason, allowed, customer_facing=False)
+    for sentence in removed:
+        notes.append(f"product: removed {sentence}")
     if name is None:
-        return ProductChoice(name=None, reason=draft.product.reason)
+        return ProductChoice(name=None, reason=reason or rules.product.reason)
     match = next((product for product in products if product.lower() == name.lower()), None)
     if match is None:
         notes.append(f"product: replaced {name!r}, which is not one of our products")
         return rules.product
-    return ProductChoice(name=match, reason=draft.product.reason, probability=None)
+    return ProductChoice(name=match, reason=reason or rules.product.reason, probability=None)
+
+
+def _channels(
+    draft: BriefDraft, rules: Brief, unsubscribed: set[str], allowed: set[str], notes: list[str]
+) -> list[ChannelStep]:
+    if not rules.qualified:
+        return rules.channels
+    steps: list[ChannelStep] = []
+    for step in draft.channels:
+        text = f"{step.action} {step.reason}"
+        if step.channel == "email" and any(name in text for name in unsubscribed):
+            notes.append(f"channels: dropped {step.action!r}: that contact unsubscribed")
+            continue
+        action, removed_action = keep_grounded(step.action, allowed, customer_facing=False)
+        reason, removed_reason = keep_grounded(step.reason, allowed, customer_facing=False)
+        for sentence in [*removed_action, *removed_reason]:
+            notes.append(f"channels: removed {sentence}")
+        if not action:
+            continue
+        steps.append(
+            ChannelStep(
+                step=len(steps) + 1,
+                channel=step.channel,
+                action=action,
+                day=step.day,
+                reason=reason or "Chosen by the model",
+            )
+        )
+    return steps or rules.channels
 
 
 def apply_guardrails(
@@ -144,36 +219,33 @@ def apply_guardrails(
     rules: Brief,
     *,
     everyone: list[BriefContact],
+    unsubscribed: set[str],
     library: ContentSource | None,
     products: Iterable[str],
     tool_outputs: Iterable[str],
     tool_calls: Iterable[str],
 ) -> Brief:
-    """Build the brief shown to a rep: the model's grounded words and the core's facts."""
+    """Build the brief shown to a rep: the model's grounded words and the core's facts.
+
+    `unsubscribed` holds the names and ids of contacts that must not get email.
+    """
+    outputs = list(tool_outputs)
+    returned = "\n".join(outputs)
     notes: list[str] = []
-    allowed = grounded_figures([*tool_outputs, rules.model_dump_json()])
+    allowed = grounded_figures([*outputs, rules.model_dump_json()])
     known = {contact.contact_id: contact for contact in everyone}
-    channels = [
-        ChannelStep(
-            step=position,
-            channel=step.channel,
-            action=step.action,
-            day=step.day,
-            reason=step.reason,
-        )
-        for position, step in enumerate(draft.channels, start=1)
-    ]
-    content = _content(draft, library, notes)
+    content = _content(draft, library, returned, allowed, notes)
+    contacts = _contacts(draft, rules, known, returned, allowed, notes)
     return rules.model_copy(
         update={
             "why_now": _ground_list(draft.why_now, allowed, "why_now", notes) or rules.why_now,
-            "contacts": _contacts(draft, rules, known, notes),
-            "channels": channels if rules.qualified and channels else rules.channels,
+            "contacts": contacts,
+            "channels": _channels(draft, rules, unsubscribed, allowed, notes),
             "content": content,
             "talking_points": _ground_list(draft.talking_points, allowed, "talking_points", notes)
             or rules.talking_points,
             "drafts": _ground_drafts(draft.drafts, rules.drafts, allowed, notes),
-            "product": _product(draft, rules, products, notes),
+            "product": _product(draft, rules, products, allowed, notes),
             "generated_by": "llm",
             "guardrail_notes": notes,
             "sources": [

@@ -6,7 +6,6 @@ rep still gets the rule-based brief, marked `rules-fallback` with the reason.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 from dataclasses import dataclass, field
@@ -16,6 +15,7 @@ import httpx
 import openai
 from langchain.agents import create_agent
 from langchain.agents.structured_output import StructuredOutputError, ToolStrategy
+from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.language_models import BaseChatModel
 from langchain_core.tools import BaseTool, StructuredTool, ToolException
 from langchain_openai import ChatOpenAI
@@ -33,6 +33,27 @@ from nextbest.tools import TOOLS, ToolDeps, ToolError, ToolSpec, run_tool
 logger = logging.getLogger("nextbest.agent")
 # Each tool call and each model response is one graph step. A brief takes about a dozen.
 RECURSION_LIMIT = 24
+
+
+class DeadlineExceededError(Exception):
+    """The agent ran past its overall time budget."""
+
+
+# What a failing or misbehaving model server can raise through the client and LangChain: HTTP
+# errors, timeouts, and replies that are not chat completions (TypeError, KeyError, IndexError,
+# ValueError, which includes invalid JSON).
+MODEL_FAILURES = (
+    openai.OpenAIError,
+    httpx.HTTPError,
+    GraphRecursionError,
+    StructuredOutputError,
+    ValidationError,
+    DeadlineExceededError,
+    TypeError,
+    KeyError,
+    IndexError,
+    ValueError,
+)
 
 
 class LLMNotConfiguredError(NextbestError):
@@ -113,10 +134,34 @@ def _fallback(rules: Brief, reason: str) -> Brief:
     return rules.model_copy(update={"generated_by": "rules-fallback", "fallback_reason": reason})
 
 
+class Deadline(BaseCallbackHandler):
+    """Stops the agent before its next model or tool call once the time budget is spent."""
+
+    raise_error = True
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.ends = time.monotonic() + seconds
+
+    def _check(self) -> None:
+        if time.monotonic() > self.ends:
+            raise DeadlineExceededError(f"over {self.seconds:g} s")
+
+    def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
+        self._check()
+
+    def on_tool_start(self, *args: Any, **kwargs: Any) -> None:
+        self._check()
+
+
 def _failure(error: Exception, settings: Settings) -> str:
     """Describe a model failure for the rep without the raw error, which may echo a prompt."""
+    if isinstance(error, DeadlineExceededError):
+        return f"the model did not finish within the budget of {settings.llm_budget:g} s"
     if isinstance(error, openai.APITimeoutError | httpx.TimeoutException):
-        return f"the model did not answer within {settings.llm_timeout:g} s"
+        attempts = settings.llm_max_retries + 1
+        tries = "" if attempts == 1 else f" in any of {attempts} attempts"
+        return f"the model did not answer within {settings.llm_timeout:g} s{tries}"
     if isinstance(error, openai.APIStatusError):
         return f"the model server answered HTTP {error.status_code}"
     if isinstance(error, openai.APIConnectionError | httpx.TransportError):
@@ -154,19 +199,15 @@ def llm_brief(
         )
         result = agent.invoke(
             {"messages": [{"role": "user", "content": _request(rules, deps.config.products)}]},
-            config={"recursion_limit": RECURSION_LIMIT},
+            config={
+                "recursion_limit": RECURSION_LIMIT,
+                "callbacks": [Deadline(settings.llm_budget)],
+            },
         )
         draft = result.get("structured_response")
         if not isinstance(draft, BriefDraft):
             raise StructuredOutputError("no structured response")
-    except (
-        openai.OpenAIError,
-        httpx.HTTPError,
-        GraphRecursionError,
-        StructuredOutputError,
-        ValidationError,
-        json.JSONDecodeError,
-    ) as error:
+    except MODEL_FAILURES as error:
         reason = _failure(error, settings)
         logger.warning(
             "model brief for %s failed after %.1f s: %s (%s)",
@@ -188,6 +229,13 @@ def llm_brief(
         everyone=everyone,
         library=deps.library,
         products=deps.config.products,
+        unsubscribed={
+            value
+            for contact in facts.group.contacts
+            if contact.unsubscribed
+            for value in (contact.contact_id, contact.name)
+            if value
+        },
         tool_outputs=log.outputs,
         tool_calls=log.calls,
     )
