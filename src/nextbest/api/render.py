@@ -1,8 +1,49 @@
-"""Markdown for briefs, made at the edge from the data the agent returns."""
+"""Markdown for briefs, made at the edge from the data the agent returns.
+
+Every value from the CRM, the content library or a model is escaped, so a name such as
+`<img onerror=...>` or a title with a newline and `## heading` shows as text, never as markup.
+"""
 
 from __future__ import annotations
 
+import re
+from datetime import datetime
+
 from nextbest.agent.brief import Brief
+
+# Characters that make markup anywhere in a line. Those that do only at the start of a line
+# (-, +, >, digits and a dot) are handled by _block, because `text` never starts a line.
+_SPECIAL = re.compile(r"([\\`*_\[\]<>#|~])")
+_LINE_START = re.compile(r"^(\s*)(?:([-+>])|(\d+)([.)]))")
+
+
+def text(value: object) -> str:
+    """Escape a value for Markdown, on one line."""
+    return _SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def _escape_start(match: re.Match[str]) -> str:
+    indent, marker, number, dot = match.groups()
+    return f"{indent}\\{marker}" if marker else f"{indent}{number}\\{dot}"
+
+
+def _block(value: str) -> str:
+    """Escape a multi-line draft, keeping its line breaks as hard breaks."""
+    lines = [_LINE_START.sub(_escape_start, text(line)) for line in value.splitlines()]
+    return "  \n".join(lines)
+
+
+def _link(title: str, url: str | None) -> str:
+    if url and re.match(r"https?://[^\s()<>]+$", url):
+        return f"[{text(title)}]({url})"
+    return text(title)
+
+
+def _when(start: str, end: str, zone: str) -> str:
+    first, last = datetime.fromisoformat(start), datetime.fromisoformat(end)
+    if first.date() == last.date():
+        return f"{first:%a %d %b %Y}, {first:%H:%M}-{last:%H:%M} {zone}"
+    return f"{first:%a %d %b %Y} {first:%H:%M} to {last:%a %d %b %Y} {last:%H:%M} {zone}"
 
 
 def _bullets(items: list[str]) -> str:
@@ -15,40 +56,52 @@ def brief_markdown(brief: Brief) -> str:
     if brief.fallback_reason:
         made_by += f" ({brief.fallback_reason})"
     contacts = [
-        f"**{contact.name or contact.contact_id}**"
-        + (f", {contact.title}" if contact.title else "")
-        + f" ({contact.role}): {contact.reason}"
+        f"**{text(contact.name or contact.contact_id)}**"
+        + (f", {text(contact.title)}" if contact.title else "")
+        + f" ({text(contact.role)}): {text(contact.reason)}"
         for contact in brief.contacts
     ]
     channels = [
-        f"Day {step.day}, {step.channel}: {step.action} ({step.reason})" for step in brief.channels
+        f"Day {step.day}, {step.channel}: {text(step.action)} ({text(step.reason)})"
+        for step in brief.channels
     ]
     content = [
-        f"[{pick.title}]({pick.url}) `{pick.id}`: {pick.reason}"
-        if pick.url
-        else f"{pick.title} `{pick.id}`: {pick.reason}"
+        f"{_link(pick.title, pick.url)} `{text(pick.id)}`: {text(pick.reason)}"
         for pick in brief.content
     ]
     timing = brief.timing
-    product = brief.product.name or "no single product"
+    product = text(brief.product.name) if brief.product.name else "no single product"
+    qualified = "" if brief.qualified else " **Not qualified.**"
+
     sections = [
-        f"# {brief.name} ({brief.account_id})",
-        f"Tier **{brief.tier}**, score **{brief.score:g}**, rank {brief.rank}, run {brief.run_id} "
-        f"as of {brief.as_of}." + ("" if brief.qualified else " **Not qualified.**"),
-        f"**Next step:** {brief.next_step}",
-        f"**When:** {timing.start} to {timing.end} ({timing.timezone}, {timing.local_hours}). "
-        f"{timing.reason}.",
-        f"## Why now\n{_bullets(brief.why_now)}",
-        f"## Lead with\n{product}: {brief.product.reason}",
+        f"# {text(brief.name)} ({text(brief.account_id)})",
+        f"Tier **{brief.tier}**, score **{brief.score:g}**, rank {brief.rank}, run "
+        f"{brief.run_id} as of {brief.as_of}.{qualified}",
+        f"**Next step:** {text(brief.next_step)}",
+        f"**When:** {_when(timing.start, timing.end, timing.timezone)}. {text(timing.reason)}.",
+        f"## Why now\n{_bullets([text(item) for item in brief.why_now])}",
+        f"## Lead with\n{product}: {text(brief.product.reason)}",
         f"## Whom to contact\n{_bullets(contacts)}",
-        f"## Channels\n{_bullets(channels)}",
-        f"## Content\n{_bullets(content)}",
-        f"## Talking points\n{_bullets(brief.talking_points)}",
-        f"## Email\n**Subject:** {brief.drafts.email_subject}\n\n{brief.drafts.email_body}",
-        f"## Call opener\n{brief.drafts.call_opener}",
-        f"## Social note\n{brief.drafts.social_note}",
     ]
+    if brief.channels:
+        sections.append(f"## Channels\n{_bullets(channels)}")
+    if brief.content:
+        sections.append(f"## Content\n{_bullets(content)}")
+    if brief.talking_points:
+        points = [text(item) for item in brief.talking_points]
+        sections.append(f"## Talking points\n{_bullets(points)}")
+    drafts = brief.drafts
+    if drafts.email_body:
+        sections.append(
+            f"## Email\n**Subject:** {text(drafts.email_subject)}\n\n{_block(drafts.email_body)}"
+        )
+    if drafts.call_opener:
+        sections.append(f"## Call opener\n{_block(drafts.call_opener)}")
+    if drafts.social_note:
+        sections.append(f"## Social note\n{_block(drafts.social_note)}")
     if brief.guardrail_notes:
-        sections.append(f"## Guardrail notes\n{_bullets(brief.guardrail_notes)}")
-    sections.append(f"_Generated by {made_by}. Sources: {'; '.join(brief.sources)}._")
+        notes = [text(item) for item in brief.guardrail_notes]
+        sections.append(f"## Notes\n{_bullets(notes)}")
+    sources = "; ".join(text(source) for source in brief.sources)
+    sections.append(f"_Generated by {text(made_by)}. Sources: {sources}._")
     return "\n\n".join(sections) + "\n"

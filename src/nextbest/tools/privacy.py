@@ -7,16 +7,22 @@ from typing import Any
 
 REDACTED = "[redacted]"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# International numbers (+ and at least 8 digits) and North American 3-3-4 numbers; dates, ids
-# such as C-0000702, scores and amounts do not match.
+# International numbers (+ or 00), national numbers with a leading 0, and North American 3-3-4
+# numbers, each with at least 8 digits. Dates, ids such as C-0000702, scores and amounts do not
+# match, because none starts with +, 00 or 0 followed by separated digit groups.
 _PHONE = re.compile(
-    r"(?<![\w.\-/])(?:\+\d[\d\s().-]{6,}\d|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})(?![\w.])"
+    r"(?<![\w.\-/])(?:(?:\+|0)\d[\d\s().-]{6,}\d|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})(?![\w.])"
 )
+
+
+def _phone(match: re.Match[str]) -> str:
+    digits = sum(character.isdigit() for character in match.group())
+    return REDACTED if digits >= 8 else match.group()
 
 
 def scrub_text(text: str) -> str:
     """Replace email addresses and phone numbers inside free text."""
-    return _PHONE.sub(REDACTED, _EMAIL.sub(REDACTED, text))
+    return _PHONE.sub(_phone, _EMAIL.sub(REDACTED, text))
 
 
 def scrub(value: Any) -> Any:
