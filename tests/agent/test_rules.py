@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+
 from nextbest.agent.rules import rules_brief
 from nextbest.agent.timing import add_business_days, window, zone_for
 from nextbest.tools import ToolDeps
+
+# 07:00 in Sydney on 2026-12-01, before business hours at the first account.
+NOW = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
 
 
 def _first(deps: ToolDeps, tier: str, qualified: bool = True) -> str:
@@ -13,7 +18,7 @@ def _first(deps: ToolDeps, tier: str, qualified: bool = True) -> str:
 
 
 def test_a_tier_a_brief_asks_the_ae_to_act_within_one_business_day(deps: ToolDeps) -> None:
-    brief = rules_brief(deps, "ACC-000166")
+    brief = rules_brief(deps, now=NOW, account_id="ACC-000166")
 
     assert (brief.tier, brief.score, brief.generated_by) == ("A", 94.7, "rules")
     assert brief.next_step == "AE: personal outreach within one business day"
@@ -26,7 +31,7 @@ def test_a_tier_a_brief_asks_the_ae_to_act_within_one_business_day(deps: ToolDep
 
 
 def test_contacts_favour_senior_security_buyers_who_responded(deps: ToolDeps) -> None:
-    brief = rules_brief(deps, "ACC-000166")
+    brief = rules_brief(deps, now=NOW, account_id="ACC-000166")
 
     assert [(contact.name, contact.role) for contact in brief.contacts] == [
         ("Rahul Lee", "decision maker"),
@@ -37,7 +42,7 @@ def test_contacts_favour_senior_security_buyers_who_responded(deps: ToolDeps) ->
 
 
 def test_channels_follow_what_the_buying_group_answered(deps: ToolDeps) -> None:
-    brief = rules_brief(deps, "ACC-000166")
+    brief = rules_brief(deps, now=NOW, account_id="ACC-000166")
 
     assert [step.channel for step in brief.channels] == ["email", "phone", "linkedin", "event"]
     assert brief.channels[0].reason == (
@@ -46,7 +51,7 @@ def test_channels_follow_what_the_buying_group_answered(deps: ToolDeps) -> None:
 
 
 def test_the_product_comes_from_requests_and_open_deals_before_topics(deps: ToolDeps) -> None:
-    brief = rules_brief(deps, "ACC-000166")
+    brief = rules_brief(deps, now=NOW, account_id="ACC-000166")
 
     assert brief.product.name == "Sentinel Detect"
     assert brief.product.reason == (
@@ -55,7 +60,7 @@ def test_the_product_comes_from_requests_and_open_deals_before_topics(deps: Tool
 
 
 def test_content_exists_in_the_library_and_was_not_already_consumed(deps: ToolDeps) -> None:
-    brief = rules_brief(deps, "ACC-000166")
+    brief = rules_brief(deps, now=NOW, account_id="ACC-000166")
 
     assert len(brief.content) == 2
     for pick in brief.content:
@@ -65,8 +70,8 @@ def test_content_exists_in_the_library_and_was_not_already_consumed(deps: ToolDe
 
 
 def test_tier_b_and_c_get_their_playbooks(deps: ToolDeps) -> None:
-    tier_b = rules_brief(deps, _first(deps, "B"))
-    tier_c = rules_brief(deps, _first(deps, "C"))
+    tier_b = rules_brief(deps, now=NOW, account_id=_first(deps, "B"))
+    tier_c = rules_brief(deps, now=NOW, account_id=_first(deps, "C"))
 
     assert tier_b.next_step.startswith("BDR: start a four-touch sequence")
     assert [step.day for step in tier_b.channels][:3] == [0, 2, 4]
@@ -78,34 +83,34 @@ def test_a_disqualified_account_is_not_pursued(deps: ToolDeps) -> None:
     account_id = _first(deps, "C", qualified=False)
     reason = deps.store.accounts(deps.run.run_id, account_id=account_id)[0]["disqualified_because"]
 
-    brief = rules_brief(deps, account_id)
+    brief = rules_brief(deps, now=NOW, account_id=account_id)
 
     assert brief.next_step == f"Do not pursue now: {reason}"
     assert brief.channels == []
 
 
 def test_briefs_are_deterministic(deps: ToolDeps) -> None:
-    assert rules_brief(deps, "ACC-000030") == rules_brief(deps, "ACC-000030")
+    assert rules_brief(deps, now=NOW, account_id="ACC-000030") == rules_brief(
+        deps, now=NOW, account_id="ACC-000030"
+    )
 
 
 def test_drafts_use_no_placeholder_left_unfilled(deps: ToolDeps) -> None:
     for row in deps.store.accounts(deps.run.run_id, limit=40):
-        drafts = rules_brief(deps, row["account_id"]).drafts
+        drafts = rules_brief(deps, now=NOW, account_id=row["account_id"]).drafts
         for text in drafts.model_dump().values():
             assert "$first_name" not in text
             assert "{" not in text
 
 
 def test_without_a_library_the_brief_says_so(deps: ToolDeps) -> None:
-    brief = rules_brief(ToolDeps(deps.store, deps.run), "ACC-000166")
+    brief = rules_brief(ToolDeps(deps.store, deps.run), now=NOW, account_id="ACC-000166")
 
     assert brief.content == []
     assert brief.guardrail_notes == ["No content library is indexed, so no content is suggested"]
 
 
 def test_business_days_skip_weekends() -> None:
-    from datetime import date
-
     assert add_business_days(date(2026, 12, 4), 1) == date(2026, 12, 7)
     assert add_business_days(date(2026, 12, 5), 0) == date(2026, 12, 7)
     start, end = window(date(2026, 12, 4), 3, "Europe/Berlin")
@@ -113,6 +118,20 @@ def test_business_days_skip_weekends() -> None:
         "2026-12-04T09:00:00+01:00",
         "2026-12-08T17:00:00+01:00",
     )
+
+
+def test_the_window_never_starts_in_the_past() -> None:
+    late = datetime(2026, 12, 4, 22, 48, tzinfo=UTC)
+    midday = datetime(2026, 12, 3, 11, 20, tzinfo=UTC)
+
+    start, end = window(date(2026, 12, 1), 1, "Europe/Berlin", late)
+    later_start, _ = window(date(2026, 12, 1), 1, "Europe/Berlin", midday)
+
+    assert (start.isoformat(), end.isoformat()) == (
+        "2026-12-07T09:00:00+01:00",
+        "2026-12-07T17:00:00+01:00",
+    )
+    assert later_start.isoformat() == "2026-12-03T13:00:00+01:00"
 
 
 def test_countries_map_to_their_business_time_zone() -> None:

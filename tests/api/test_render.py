@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from nextbest.agent.rules import rules_brief
 from nextbest.api.render import brief_markdown
 from nextbest.tools import ToolDeps
@@ -27,6 +29,8 @@ def test_markup_in_crm_text_is_escaped(deps: ToolDeps) -> None:
 
 
 def test_times_read_as_a_local_window(deps: ToolDeps) -> None:
-    markdown = brief_markdown(rules_brief(deps, "ACC-000166"))
+    now = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+
+    markdown = brief_markdown(rules_brief(deps, "ACC-000166", now=now))
 
     assert "**When:** Tue 01 Dec 2026, 09:00-17:00 Australia/Sydney." in markdown

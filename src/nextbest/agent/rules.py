@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from string import Template
 
 from nextbest import prompts
@@ -446,7 +446,7 @@ def _channel_reason(
     return text
 
 
-def timing(facts: Facts, tier: str, trigger: Trigger | None) -> Timing:
+def timing(facts: Facts, tier: str, trigger: Trigger | None, now: datetime) -> Timing:
     code = country_code(facts.account.country) if facts.account.country else None
     zone = zone_for(code)
     note = ""
@@ -454,13 +454,13 @@ def timing(facts: Facts, tier: str, trigger: Trigger | None) -> Timing:
         zone = "UTC"
         note = "; the account's country is unknown, so times are in UTC"
     days = prompts.playbooks()[tier]["within_days"]
-    start, end = window(facts.as_of, days, zone)
+    start, end = window(facts.as_of, days, zone, now)
     due = "within one business day" if days == 1 else f"within {days} business days"
-    reason = f"Tier {tier}: {due} of the run's as-of date {facts.as_of.isoformat()}"
+    reason = f"Tier {tier}: {due}, in the account's business hours"
     if trigger is not None:
         age = (facts.as_of - date.fromisoformat(trigger.day)).days
         when = "the day before" if age == 1 else f"{age} days before"
-        reason += f"; the freshest trigger came {when}"
+        reason += f"; the freshest trigger came {when} the run's as-of date {facts.as_of}"
     return Timing(
         start=start.isoformat(),
         end=end.isoformat(),
@@ -611,9 +611,15 @@ def _join(items: list[str]) -> str:
     return ", ".join(items[:-1]) + " and " + items[-1]
 
 
-def rules_brief(deps: ToolDeps, account_id: str, facts: Facts | None = None) -> Brief:
-    """Build the brief for one account from rules and templates alone."""
+def rules_brief(
+    deps: ToolDeps, account_id: str, facts: Facts | None = None, now: datetime | None = None
+) -> Brief:
+    """Build the brief for one account from rules and templates alone.
+
+    `now` (default: the current time) keeps the contact window from starting in the past.
+    """
     facts = facts or gather(deps, account_id)
+    now = now or datetime.now(UTC)
     config = deps.config
     account = facts.account
     tier = account.tier
@@ -636,7 +642,7 @@ def rules_brief(deps: ToolDeps, account_id: str, facts: Facts | None = None) -> 
     )
     topic = facts.topics.topics[0].topic if facts.topics.topics else None
 
-    window_ = timing(facts, tier, trigger)
+    window_ = timing(facts, tier, trigger, now)
     playbook = prompts.playbooks()
     next_step = playbook[tier]["next_step"]
     channels = channel_plan(facts, tier, chosen, topic)

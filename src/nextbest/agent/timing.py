@@ -64,12 +64,36 @@ def add_business_days(day: date, days: int) -> date:
     return day
 
 
-def window(start_day: date, business_days: int, zone: str) -> tuple[datetime, datetime]:
-    """From 09:00 on the first business day to 17:00 on the last, in `zone`."""
+def window(
+    start_day: date, business_days: int, zone: str, now: datetime | None = None
+) -> tuple[datetime, datetime]:
+    """Return the window from 09:00 on the first business day to 17:00 on the last, in `zone`.
+
+    The window never starts in the past: from `now` on, when that is later than `start_day`,
+    and from the next business day once today's business hours are over.
+    """
     tz = ZoneInfo(zone)
-    first = add_business_days(start_day, 0)
-    last = add_business_days(first, max(business_days - 1, 0))
+    first = start_day
+    opens = BUSINESS_START
+    if now is not None:
+        local = now.astimezone(tz)
+        if local.date() > first:
+            first = local.date()
+        if local.date() == first and first.weekday() < 5:
+            if local.time() >= BUSINESS_END:
+                first += timedelta(days=1)
+            elif local.time() > BUSINESS_START:
+                # From the next full hour; after 16:00 that is the close, so tomorrow.
+                hour = local.hour + (1 if local.minute or local.second else 0)
+                if hour >= BUSINESS_END.hour:
+                    first += timedelta(days=1)
+                else:
+                    opens = time(hour)
+    first_business = add_business_days(first, 0)
+    if first_business != first:
+        opens = BUSINESS_START
+    last = add_business_days(first_business, max(business_days - 1, 0))
     return (
-        datetime.combine(first, BUSINESS_START, tzinfo=tz),
+        datetime.combine(first_business, opens, tzinfo=tz),
         datetime.combine(last, BUSINESS_END, tzinfo=tz),
     )
