@@ -143,3 +143,29 @@ def test_countries_map_to_their_business_time_zone() -> None:
         None,
         None,
     ]
+
+
+def test_a_disqualified_account_gets_no_drafts_or_content(deps: ToolDeps) -> None:
+    brief = rules_brief(deps, now=NOW, account_id=_first(deps, "C", qualified=False))
+
+    assert brief.content == []
+    assert brief.talking_points == []
+    assert brief.drafts.email_body == ""
+
+
+def test_content_whose_page_the_account_visited_is_not_suggested(deps: ToolDeps) -> None:
+    for row in deps.store.accounts(deps.run.run_id, limit=30):
+        brief = rules_brief(deps, now=NOW, account_id=row["account_id"])
+        visited = {
+            activity["detail"]
+            for activity in deps.store.evidence(deps.run.run_id, row["account_id"])["timeline"]
+            if activity["type"] == "web_visit" and activity["detail"]
+        }
+        for pick in brief.content:
+            assert pick.url.removeprefix("https://example.com") not in visited
+
+
+def test_drafts_use_the_short_company_name(deps: ToolDeps) -> None:
+    brief = rules_brief(deps, now=NOW, account_id="ACC-000030")
+
+    assert "Ardus Pharma LLC" not in brief.drafts.email_body + brief.drafts.email_subject

@@ -50,3 +50,22 @@ def test_batches_give_the_same_evidence_as_one_pass(
     batched = _evidence(scored_sample[0])
 
     assert batched == whole
+
+
+def test_an_unanswered_call_is_not_a_response(scored_sample: tuple[Path, str]) -> None:
+    for item in _evidence(scored_sample[0]).values():
+        for contact in item["contacts"] or []:
+            for engagement in contact["engaged_with"] or []:
+                assert "voicemail" not in (engagement["detail"] or "").lower()
+
+
+def test_unknown_country_codes_are_not_guessed() -> None:
+    from nextbest.scoring.signals import country_code
+
+    assert [country_code(value) for value in ("XX", "EU", "usa", "DEU", "Germany")] == [
+        None,
+        None,
+        "US",
+        "DE",
+        "DE",
+    ]

@@ -109,7 +109,7 @@ def test_the_buying_group_lists_channels_and_what_each_contact_did(deps: ToolDep
 
     emily = result["contacts"][0]
     assert emily["name"] == "Emily Kelly"
-    assert emily["responses"] == 20
+    assert emily["responses"] == 19
     assert {channel["channel"] for channel in emily["channels"]} >= {"email", "web"}
     assert emily["engaged_with"][0] == {
         "day": "2026-11-27",
@@ -146,3 +146,19 @@ def test_every_tool_has_a_docstring_for_the_model_and_a_typed_input() -> None:
     for spec in TOOLS:
         assert spec.description, spec.name
         assert spec.input_model.model_json_schema()["properties"], spec.name
+
+
+def test_ids_match_whatever_their_case(deps: ToolDeps) -> None:
+    result = json.loads(run_tool(deps, "account_score", {"account_id": "acc-000166"}))
+
+    assert result["account_id"] == "ACC-000166"
+
+
+def test_a_misspelt_name_gets_the_closest_account(deps: ToolDeps) -> None:
+    with pytest.raises(ToolError) as error:
+        run_tool(deps, "account_score", {"account_id": "Zelanta Paymants"})
+
+    assert str(error.value) == (
+        "no account 'Zelanta Paymants' in the run of 2026-12-01; "
+        "did you mean ACC-000166 (Zelanta Payments Ltd)?"
+    )

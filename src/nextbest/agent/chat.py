@@ -49,8 +49,7 @@ HELP = (
     "I can answer, without a language model:\n"
     '- top accounts: "who should I call today?", "top 5 tier A accounts"\n'
     '- why an account ranks where it does: "why is ACC-000124 ranked so high?"\n'
-    '- a brief for an account: "brief for Crescent Financial", "what should I do about '
-    'ACC-000124?"'
+    '- a brief for an account: "brief for ACC-000124", "what should I do about it?"'
 )
 NO_MODEL = (
     "I cannot answer that without a language model. Set OPENAI_API_KEY (and OPENAI_BASE_URL "

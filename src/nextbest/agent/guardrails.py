@@ -94,9 +94,7 @@ def _ground_list(items: list[str], allowed: set[str], field: str, notes: list[st
     return result
 
 
-def _ground_drafts(
-    drafts: Drafts, fallback: Drafts, allowed: set[str], notes: list[str]
-) -> Drafts:
+def _ground_drafts(drafts: Drafts, fallback: Drafts, allowed: set[str], notes: list[str]) -> Drafts:
     values = {}
     for field in Drafts.model_fields:
         text, removed = keep_grounded(getattr(drafts, field), allowed, customer_facing=True)
@@ -163,9 +161,7 @@ def _content(
             reason = "Returned by the content search for this account"
         if any(chosen.id == pick.id for chosen in result):
             continue
-        result.append(
-            ContentChoice(id=pick.id, title=asset.title, url=asset.url, reason=reason)
-        )
+        result.append(ContentChoice(id=pick.id, title=asset.title, url=asset.url, reason=reason))
     return result
 
 

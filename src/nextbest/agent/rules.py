@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from string import Template
+from urllib.parse import urlparse
 
 from nextbest import prompts
 from nextbest.agent.brief import (
@@ -76,6 +77,13 @@ CONSIDERATION_TYPES = {
 }
 ASSET_LABELS = {"pricing": "pricing page", "roi_calculator": "ROI calculator"}
 CONTACT_LIMIT = 3
+MESSAGE_KIND = {
+    "email": "email",
+    "phone": "call",
+    "linkedin": "LinkedIn message",
+    "event": "invitation",
+    "ads": "ad",
+}
 CONTENT_LIMIT = 2
 
 
@@ -115,7 +123,9 @@ def gather(deps: ToolDeps, account_id: str) -> Facts:
 
 def _contact_value(contact: Contact, persona_fit: dict[str, float]) -> float:
     engagement = min(contact.responses, 10) / 10 * 0.8 + (0.2 if contact.touches else 0.0)
-    return (
+    # Someone who unsubscribed can still be called, but comes after everyone who did not.
+    penalty = 1.0 if contact.unsubscribed else 0.0
+    return -penalty + (
         persona_fit.get(contact.persona or "", 0.0)
         + SENIORITY_WEIGHT.get(contact.seniority or "", 0.0)
         + engagement
@@ -233,11 +243,20 @@ def choose_product(facts: Facts, products: dict[str, list[str]]) -> ProductChoic
         if text not in evidence.setdefault(product, []):
             evidence[product].append(text)
 
+    requests: dict[tuple[str, str], list[str]] = {}
     for activity in facts.timeline.activities:
         named = _product_named(activity.detail, products)
         if activity.type in DECISION_TYPES and named:
-            weight = 1.0 if activity.type == "pricing_page_view" else 3.0
-            add(named, weight, f"{TRIGGERS[activity.type].lower()} on {activity.occurred_at[:10]}")
+            requests.setdefault((named, activity.type), []).append(activity.occurred_at[:10])
+    for (named, kind), days in requests.items():
+        weight = 1.0 if kind == "pricing_page_view" else 3.0
+        label = TRIGGERS[kind].lower()
+        text = (
+            f"{label} on {days[0]}"
+            if len(days) == 1
+            else (f"{len(days)} {label}s, latest {max(days)}")
+        )
+        add(named, weight * len(days), text)
     for deal in facts.group.opportunities:
         if deal.get("outcome") == "open" and deal.get("product") in products:
             add(deal["product"], 3.0, f"open opportunity {deal['opportunity_id']}")
@@ -285,59 +304,72 @@ def funnel_stage(facts: Facts) -> str:
     return "awareness"
 
 
-def choose_content(
-    deps: ToolDeps, facts: Facts, persona: str | None, stage: str, product: str | None
-) -> tuple[list[ContentChoice], list[str]]:
-    """Up to two assets for the topic, persona and stage, skipping what the account has seen."""
-    if deps.library is None:
-        return [], []
-    topic = facts.topics.topics[0].topic if facts.topics.topics else None
-    subject = " ".join(part for part in (topic, product) if part) or "security programme"
-    industry = facts.account.industry or ""
-    query = f"{subject} for a {industry} {(persona or 'buyer').replace('_', ' ')}".replace(
-        "  ", " "
-    )
-    seen = {(activity.detail or "").lower() for activity in facts.timeline.activities} | {
+def lead_topic(facts: Facts, product: str | None) -> str | None:
+    """Return the strongest surging topic of the product we lead with, else the strongest."""
+    topics = facts.topics.topics
+    matching = [topic for topic in topics if product and product in topic.products]
+    chosen = (matching or topics)[:1]
+    return chosen[0].topic if chosen else None
+
+
+def _seen(facts: Facts) -> tuple[set[str], set[str]]:
+    """Return the lower-cased details and the web paths the account has already engaged with."""
+    details = {(activity.detail or "").lower() for activity in facts.timeline.activities} | {
         (item.detail or "").lower()
         for contact in facts.group.contacts
         for item in contact.engaged_with
     }
-    attempts = [
-        ContentQuery(query=query, persona=persona, stage=stage, topic=topic, limit=6),
-        ContentQuery(query=query, persona=persona, stage=stage, limit=6),
-        ContentQuery(query=query, stage=stage, limit=6),
-        ContentQuery(query=query, limit=6),
+    paths = {detail.rstrip("/") for detail in details if detail.startswith("/")}
+    return {detail for detail in details if detail}, paths
+
+
+def choose_content(
+    deps: ToolDeps, facts: Facts, persona: str | None, stage: str, topic: str | None
+) -> tuple[list[ContentChoice], list[str], str | None]:
+    """Pick up to two assets for the topic, persona and stage that the account has not seen.
+
+    Returns the picks, the searches made, and why the search failed, if it did.
+    """
+    if deps.library is None:
+        return [], [], None
+    industry = facts.account.industry or ""
+    reader = (persona or "buyer").replace("_", " ")
+    query = " ".join(f"{topic or 'security programme'} for a {industry} {reader}".split())
+    details, paths = _seen(facts)
+    # Narrow first, then drop filters one by one, the topic last.
+    filters = [
+        (persona, stage, topic),
+        (None, stage, topic),
+        (None, None, topic),
+        (persona, stage, None),
+        (None, None, None),
     ]
     picks: list[ContentChoice] = []
     sources: list[str] = []
-    for attempt in attempts:
-        if attempt.persona is None and persona is not None and attempt.stage is None and picks:
-            break
+    tried: set[tuple[str | None, ...]] = set()
+    for reader_filter, stage_filter, topic_filter in filters:
+        if (reader_filter, stage_filter, topic_filter) in tried:
+            continue
+        tried.add((reader_filter, stage_filter, topic_filter))
+        attempt = ContentQuery(
+            query=query, persona=reader_filter, stage=stage_filter, topic=topic_filter, limit=6
+        )
         try:
             results = search_content(deps, attempt).results
         except ToolError as error:
-            return picks, [*sources, f"search_content failed: {error}"]
+            return picks, sources, str(error)
         sources.append(f"search_content {attempt.query!r}" + _filters(attempt))
         for hit in results:
+            path = urlparse(hit.url).path.rstrip("/").lower() if hit.url else ""
+            if hit.id in {pick.id for pick in picks} or (path and path in paths):
+                continue
+            if any(hit.title.lower() in detail for detail in details):
+                continue
+            reason = _content_reason(hit.type, hit.stage, hit.topics, hit.personas, topic, persona)
+            picks.append(ContentChoice(id=hit.id, title=hit.title, url=hit.url, reason=reason))
             if len(picks) == CONTENT_LIMIT:
-                break
-            if hit.id in {pick.id for pick in picks}:
-                continue
-            if any(hit.title.lower() in text for text in seen if text):
-                continue
-            picks.append(
-                ContentChoice(
-                    id=hit.id,
-                    title=hit.title,
-                    url=hit.url,
-                    reason=_content_reason(
-                        hit.type, hit.stage, hit.topics, hit.personas, topic, persona
-                    ),
-                )
-            )
-        if len(picks) == CONTENT_LIMIT:
-            break
-    return picks, sources
+                return picks, sources, None
+    return picks, sources, None
 
 
 def _filters(query: ContentQuery) -> str:
@@ -369,7 +401,8 @@ def _content_reason(
     elif topics:
         text += f" on {_join(topics[:2])}"
     if persona and persona in personas:
-        text += f", written for a {persona.replace('_', ' ')}"
+        reader = persona.replace("_", " ")
+        text += f", written for {'an' if reader[:1] in 'aeiou' else 'a'} {reader}"
     return text
 
 
@@ -405,7 +438,10 @@ def channel_plan(
                 channel=channel,
                 day=planned["day"],
                 action=planned["action"].format(
-                    channel=channel, contact=name, topic=topic or "their top topic"
+                    channel=channel,
+                    message=MESSAGE_KIND[channel],
+                    contact=name,
+                    topic=topic or "security",
                 ),
                 reason=_channel_reason(channel, responses, latest, blocked, primary),
             )
@@ -498,7 +534,7 @@ def why_now(facts: Facts, trigger: Trigger | None) -> list[str]:
             )
             break
     if not reasons:
-        reasons.extend(facts.account.reasons[:2])
+        reasons.extend([reason for reason in facts.account.reasons if "(-" not in reason][:2])
     return reasons[:4]
 
 
@@ -540,9 +576,9 @@ def drafts(
     content: list[ContentChoice],
     timing_window: Timing,
 ) -> Drafts:
-    company = facts.account.name
-    topic = facts.topics.topics[0].topic if facts.topics.topics else None
-    focus = topic or product.name or "your security priorities"
+    company = short_name(facts.account.name)
+    topic = lead_topic(facts, product.name)
+    focus = topic or "security"
     offering = product.name or "our platform"
     first_name = (primary.name or "").split(" ")[0] if primary and primary.name else "there"
     kind = trigger.type if trigger else None
@@ -556,10 +592,8 @@ def drafts(
         "email_reply": "Thank you for your reply; here is a next step that may help.",
         "meeting": "Thank you for your time in our recent conversation.",
     }
-    industry = facts.account.industry or "security"
-    opening = openings.get(
-        kind or "", f"Many {industry} teams are looking hard at {focus} right now."
-    )
+    peers = f"{facts.account.industry} teams" if facts.account.industry else "Teams like yours"
+    opening = openings.get(kind or "", f"Many {peers} are looking hard at {focus} right now.")
     content_sentence = (
         f"You may find {content[0].title!r} useful"
         + (f": {content[0].url}" if content[0].url else ".")
@@ -580,11 +614,13 @@ def drafts(
             "demo_request": f"You asked for a demo of {offering}; I'd like to set it up around "
             "what matters to you.",
             "trial_signup": f"You started a trial of {offering}; how is it going so far?",
-        }.get(kind or "", f"I'm calling because teams like yours are prioritising {focus}."),
-        "social_hook": f"I have been following how {industry} teams approach {focus}.",
+        }.get(kind or "", f"I'm calling because teams like yours are making {focus} a priority."),
+        "social_hook": f"I have been following how {peers.lower()} approach {focus}.",
     }
     email = Template(prompts.load(f"email_tier_{tier.lower()}.txt")).substitute(values)
     subject_line, _, body = email.partition("\n\n")
+    if primary is not None and primary.unsubscribed:
+        subject_line, body = "", ""
     return Drafts(
         email_subject=subject_line.removeprefix("Subject: ").strip(),
         email_body=body.strip(),
@@ -598,7 +634,20 @@ def _subject(kind: str | None, offering: str, focus: str, company: str) -> str:
         return f"Your {offering} demo"
     if kind == "trial_signup":
         return f"Getting the most from your {offering} trial"
-    return f"{focus} at {company}"
+    return f"{focus[:1].upper()}{focus[1:]} at {company}"
+
+
+_LEGAL_SUFFIX = re.compile(
+    r",?\s+(inc|llc|ltd|limited|gmbh|ag|sa|s\.a|sarl|bv|nv|plc|pty|pte|co|corp|corporation|"
+    r"ab|as|oy|spa|srl|kk|pvt)\.?(\s+(ltd|co|inc)\.?)*$",
+    re.IGNORECASE,
+)
+
+
+def short_name(name: str) -> str:
+    """Return the company name without its legal form, as people write it in a message."""
+    shorter = _LEGAL_SUFFIX.sub("", name).strip()
+    return shorter or name
 
 
 def _plural(count: int, noun: str) -> str:
@@ -637,10 +686,10 @@ def rules_brief(
 
     product = choose_product(facts, config.products)
     stage = funnel_stage(facts)
-    content, content_sources = choose_content(
-        deps, facts, primary.persona if primary else None, stage, product.name
+    topic = lead_topic(facts, product.name)
+    content, content_sources, search_failure = choose_content(
+        deps, facts, primary.persona if primary else None, stage, topic
     )
-    topic = facts.topics.topics[0].topic if facts.topics.topics else None
 
     window_ = timing(facts, tier, trigger, now)
     playbook = prompts.playbooks()
@@ -653,10 +702,15 @@ def rules_brief(
             reason=account.disqualified_because or "disqualified by the config's rules"
         )
         channels = []
+        content = []
     if deps.library is None:
         notes.append("No content library is indexed, so no content is suggested")
+    elif search_failure:
+        notes.append(f"No content is suggested because {search_failure}")
     if not chosen:
         notes.append("No contacts are known at this account, so find the buying group first")
+    elif primary is not None and primary.unsubscribed:
+        notes.append("Every known contact unsubscribed from email, so there is no email draft")
 
     ref = account.account_id
     return Brief(
@@ -674,8 +728,12 @@ def rules_brief(
         channels=channels,
         timing=window_,
         content=content,
-        talking_points=talking_points(facts, primary, product, content),
-        drafts=drafts(facts, tier, primary, trigger, product, content, window_),
+        talking_points=talking_points(facts, primary, product, content)
+        if account.qualified
+        else [],
+        drafts=drafts(facts, tier, primary, trigger, product, content, window_)
+        if account.qualified
+        else Drafts(email_subject="", email_body="", call_opener="", social_note=""),
         product=product,
         generated_by="rules",
         guardrail_notes=notes,

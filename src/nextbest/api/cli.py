@@ -510,6 +510,10 @@ def brief(
     from nextbest.agent.llm import make_brief
     from nextbest.api.render import brief_markdown
 
+    if account is not None and not account.strip():
+        usage_error("ACCOUNT", "the account is empty; give an id or a name, or leave it out")
+    if run_id is not None and not run_id.strip():
+        usage_error("--run", "the run id is empty; `nextbest runs` lists them")
     try:
         settings, deps = _agent_setup(db, run_id, chroma)
         if account is None:

@@ -31,6 +31,8 @@ BATCH_TABLES = (
     ("batch_intent", "intent", "account_key"),
     ("batch_opportunities", "opportunities", "account_key"),
 )
+# A call that reached nobody is our touch, not the contact's response.
+UNANSWERED_CALL = r"voicemail|no answer|not reached|left (a )?message|unanswered"
 # Activity types that only show attention, not a reply: they never count as a response.
 PASSIVE_TYPES = ("web_visit", "email_open", "ad_click", "unsubscribe", "other")
 
@@ -43,7 +45,10 @@ def _touches_sql(config: ScoringConfig, as_of: datetime) -> str:
     SELECT t.account_key AS account_id, t.occurred_at, t.type, t.detail, t.topic,
            COALESCE(t.channel, 'unknown') AS channel,
            COALESCE(t.contact_id, ce.contact_id) AS contact_id,
-           t.type NOT IN ({text_list(list(PASSIVE_TYPES))}) AS response,
+           t.type NOT IN ({text_list(list(PASSIVE_TYPES))})
+               AND NOT (t.type = 'call' AND regexp_matches(lower(COALESCE(t.detail, '')),
+                                                        '{UNANSWERED_CALL}'))
+               AS response,
            hash(t.account_key) AS bucket
     FROM activities t
     LEFT JOIN (SELECT lower(email) AS email, min(contact_id) AS contact_id

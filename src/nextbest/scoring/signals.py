@@ -52,6 +52,9 @@ def country_code(value: str) -> str | None:
         return pycountry.countries.lookup(text).alpha_2
     except LookupError:
         pass
+    if len(text) <= 3:
+        # A two- or three-letter code is exact or unknown: fuzzy search maps "XX" to Malta.
+        return None
     try:
         return pycountry.countries.search_fuzzy(text)[0].alpha_2
     except LookupError:

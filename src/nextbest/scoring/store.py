@@ -441,7 +441,9 @@ class RunStore:
         """
         table = run_accounts_table
         needle = text.strip().lower()
-        exact = sa.or_(table.c.account_id == text.strip(), sa.func.lower(table.c.name) == needle)
+        exact = sa.or_(
+            sa.func.lower(table.c.account_id) == needle, sa.func.lower(table.c.name) == needle
+        )
         query = (
             sa.select(table)
             .where(
@@ -454,6 +456,14 @@ class RunStore:
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [self._account(dict(row)) for row in rows]
+
+    @_reading
+    def account_names(self, run_id: str) -> list[tuple[str, str]]:
+        """Every account's id and name in a run, for suggestions when a lookup fails."""
+        table = run_accounts_table
+        query = sa.select(table.c.account_id, table.c.name).where(table.c.run_id == run_id)
+        with self.engine.connect() as connection:
+            return [(row.account_id, row.name) for row in connection.execute(query)]
 
     @staticmethod
     def _account(row: dict[str, Any]) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
+from rapidfuzz import fuzz, process
 
 from nextbest.tools.deps import ToolDeps, ToolError
 
@@ -64,22 +65,33 @@ class TopAccounts(BaseModel):
 
 
 def find_account(deps: ToolDeps, text: str) -> dict[str, Any]:
-    """Return the stored row of the account with this id, exact name or unique partial name."""
-    by_id = deps.store.accounts(deps.run.run_id, account_id=text.strip())
+    """Return the stored row of the account with this id, exact name or unique partial name.
+
+    Ids and names match case-insensitively. An unknown account gets the closest names.
+    """
+    wanted = text.strip()
+    if not wanted:
+        raise ToolError("no account given; give an account id or name from the latest run")
+    by_id = deps.store.accounts(deps.run.run_id, account_id=wanted)
     if by_id:
         return by_id[0]
-    matches = deps.store.find_accounts(deps.run.run_id, text, limit=6)
-    if not matches:
-        raise ToolError(
-            f"no account {text!r} in the run of {deps.run.as_of.isoformat()}; "
-            "give an account id or name from the latest run"
-        )
-    first = matches[0]
-    exact = first["account_id"] == text.strip() or first["name"].lower() == text.strip().lower()
-    if exact or len(matches) == 1:
-        return first
-    options = ", ".join(f"{row['account_id']} ({row['name']})" for row in matches[:5])
-    raise ToolError(f"{text!r} matches several accounts: {options}; ask again with an id")
+    matches = deps.store.find_accounts(deps.run.run_id, wanted, limit=6)
+    needle = wanted.lower()
+    exact = [row for row in matches if needle in (row["account_id"].lower(), row["name"].lower())]
+    if len(exact) == 1 or (not exact and len(matches) == 1):
+        return (exact or matches)[0]
+    if matches:
+        options = ", ".join(f"{row['account_id']} ({row['name']})" for row in (exact or matches))
+        raise ToolError(f"{wanted!r} matches several accounts: {options}; ask again with an id")
+    message = f"no account {wanted!r} in the run of {deps.run.as_of.isoformat()}"
+    names = deps.store.account_names(deps.run.run_id)
+    close = process.extract(
+        wanted, {account_id: name for account_id, name in names}, scorer=fuzz.WRatio, limit=3
+    )
+    suggestions = [f"{account_id} ({name})" for name, score, account_id in close if score >= 80]
+    if suggestions:
+        raise ToolError(f"{message}; did you mean {' or '.join(suggestions)}?")
+    raise ToolError(f"{message}; give an account id or name from the latest run")
 
 
 def account_score(deps: ToolDeps, ref: AccountRef) -> AccountScore:

@@ -96,8 +96,10 @@ def evidence_of(deps: ToolDeps, account_id: str) -> tuple[dict[str, Any], dict[s
     evidence = deps.store.evidence(deps.run.run_id, row["account_id"])
     if evidence is None:
         raise ToolError(
-            f"the run {deps.run.run_id} kept no evidence for {row['account_id']}; "
-            "score the data again to see contacts, activities and intent"
+            f"run {deps.run.run_id} has no contacts, activities or intent for "
+            f"{row['account_id']}: only the newest runs keep them (`nextbest score "
+            "--keep-details N`), and runs made before briefs existed never had them; "
+            "brief the latest run, or score the data again"
         )
     if not deps.share_contact_details:
         for contact in evidence["contacts"]:

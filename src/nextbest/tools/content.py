@@ -52,7 +52,7 @@ def search_content(deps: ToolDeps, query: ContentQuery) -> ContentResults:
             limit=query.limit,
         )
     except NextbestError as error:
-        raise ToolError(f"content search failed: {error}") from None
+        raise ToolError(f"the content search failed: {error}") from None
     return ContentResults(
         results=[
             ContentPick(
