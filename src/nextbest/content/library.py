@@ -18,7 +18,7 @@ from nextbest.content.embeddings import Embedder, embedder_from_settings
 from nextbest.content.errors import ContentIndexError, EmbedderMismatchError
 from nextbest.content.models import STAGES, ContentAsset, ContentHit, IndexReport, Stage
 from nextbest.content.reading import normalise_type, read_assets
-from nextbest.scoring.errors import ConfigError
+from nextbest.scoring.errors import ConfigError, InputError, Problem
 from nextbest.settings import Settings
 
 if TYPE_CHECKING:
@@ -32,6 +32,8 @@ logger = logging.getLogger(__name__)
 SCHEMA_VERSION = 1
 # Chunks embedded per embedder call while indexing; each call then advances the progress bar.
 EMBED_BATCH_CHUNKS = 64
+# About 200 chunks: a long whitepaper fits, a whole book or a data dump does not.
+MAX_ASSET_CHARS = 200_000
 # Chunks fetched per requested hit, so that several chunks of one asset still leave enough
 # distinct assets; the search fetches more when they do not.
 CHUNKS_PER_HIT = 4
@@ -92,6 +94,18 @@ class ContentLibrary:
             EmbeddingError: the embedding provider failed; assets written so far stay indexed.
         """
         assets = read_assets(Path(folder))
+        oversized = [
+            Problem(
+                file=asset.source or asset.id,
+                message=f"asset {asset.id!r} is too long to index",
+                value=f"{len(asset.body):,} characters",
+                expected=f"at most {MAX_ASSET_CHARS:,}; split it into several assets",
+            )
+            for asset in assets
+            if len(asset.body) > MAX_ASSET_CHARS
+        ]
+        if oversized:
+            raise InputError(oversized)
         collection = self._collection_for_writing(rebuild)
         stored = self._stored_assets(collection)
         report = IndexReport(embedder=self.embedder.name, rebuilt=rebuild)
@@ -106,6 +120,10 @@ class ContentLibrary:
             pending.append((asset, chunk_asset(asset)))
         self._write(collection, pending, stored, progress, report)
 
+        # Indexing one file adds or updates that asset; only a folder is the whole library.
+        if not Path(folder).is_dir():
+            logger.info("indexed the single file %s; other assets are kept", folder)
+            return report
         report.removed = sorted(set(stored) - {asset.id for asset in assets})
         if report.removed:
             collection.delete(where={"asset_id": {"$in": report.removed}})
@@ -207,16 +225,33 @@ class ContentLibrary:
         if self._client is None:
             import chromadb
             from chromadb.config import Settings as ChromaSettings
+            from chromadb.errors import ChromaError
 
-            self._client = chromadb.PersistentClient(
-                path=str(self.chroma_dir), settings=ChromaSettings(anonymized_telemetry=False)
-            )
+            if self.chroma_dir.exists() and not self.chroma_dir.is_dir():
+                raise ContentIndexError(
+                    f"the content index path {self.chroma_dir} is a file, not a folder; "
+                    "choose a folder with --chroma or NEXTBEST_CHROMA_PATH"
+                )
+            try:
+                self._client = chromadb.PersistentClient(
+                    path=str(self.chroma_dir), settings=ChromaSettings(anonymized_telemetry=False)
+                )
+            except (ChromaError, OSError) as error:
+                raise ContentIndexError(self._unreadable_message(error)) from None
         return self._client
 
+    def _unreadable_message(self, error: Exception) -> str:
+        return (
+            f"cannot open the content index at {self.chroma_dir}: {error}; delete that folder "
+            "and run `nextbest content index DIR` again"
+        )
+
     def _collection(self, create: bool) -> Collection:
-        from chromadb.errors import InvalidArgumentError, NotFoundError
+        from chromadb.errors import InternalError, InvalidArgumentError, NotFoundError
 
         if not create and not self.chroma_dir.is_dir():
+            if self.chroma_dir.exists():
+                self._client_api()  # raises: the path is a file
             raise ContentIndexError(self._missing_message())
         client = self._client_api()
         try:
@@ -224,6 +259,8 @@ class ContentLibrary:
         except NotFoundError:
             if not create:
                 raise ContentIndexError(self._missing_message()) from None
+        except InternalError as error:
+            raise ContentIndexError(self._unreadable_message(error)) from None
         except InvalidArgumentError as error:
             raise ConfigError(
                 f"invalid content collection name {self.collection_name!r}: {error}"
@@ -320,12 +357,17 @@ class ContentLibrary:
             texts = [chunk.embedded_text for _, chunks in batch for chunk in chunks]
             vectors = iter(self.embedder.embed(texts))
             for asset, chunks in batch:
-                collection.upsert(
-                    ids=[_chunk_id(asset.id, number) for number in range(len(chunks))],
-                    embeddings=cast(Any, [next(vectors) for _ in chunks]),
-                    documents=[chunk.text for chunk in chunks],
-                    metadatas=cast(Any, _chunk_metadatas(asset, len(chunks))),
-                )
+                ids = [_chunk_id(asset.id, number) for number in range(len(chunks))]
+                embeddings = [next(vectors) for _ in chunks]
+                metadatas = _chunk_metadatas(asset, len(chunks))
+                step = self._client_api().get_max_batch_size()
+                for start in range(0, len(chunks), step):
+                    collection.upsert(
+                        ids=ids[start : start + step],
+                        embeddings=cast(Any, embeddings[start : start + step]),
+                        documents=[chunk.text for chunk in chunks[start : start + step]],
+                        metadatas=cast(Any, metadatas[start : start + step]),
+                    )
                 report.chunks_written += len(chunks)
                 previous_count = stored[asset.id][1] if asset.id in stored else 0
                 if previous_count > len(chunks):
