@@ -70,3 +70,18 @@ def test_when_the_model_fails_chat_answers_from_rules(deps: ToolDeps) -> None:
     assert reply.generated_by == "rules-fallback"
     assert reply.text.startswith("The model is unavailable, so this answer comes from rules.")
     assert reply.accounts is not None
+
+
+def test_who_to_call_at_an_account_lists_its_contacts(deps: ToolDeps) -> None:
+    reply = RuleChat(deps).ask("Who should I call at Zelanta Payments?")
+
+    assert reply.text.splitlines()[0] == "At Zelanta Payments Ltd (ACC-000166), contact:"
+    assert reply.text.splitlines()[1].startswith(
+        "- Rahul Lee, Chief Information Security Officer (decision maker)"
+    )
+
+
+def test_an_unknown_tier_is_named(deps: ToolDeps) -> None:
+    assert RuleChat(deps).ask("top 5 tier Z").text == (
+        "There is no tier 'Z': tiers are A, B and C."
+    )

@@ -67,6 +67,8 @@ _TOP = re.compile(
     re.IGNORECASE,
 )
 _TIER = re.compile(r"\btier\s*([abc])\b", re.IGNORECASE)
+_BAD_TIER = re.compile(r"\btier\s+([d-z0-9])\b", re.IGNORECASE)
+_WHO_AT = re.compile(r"\bwho\b.*\b(?:call|contact|email|reach)\b.*?\bat\s+(.+)", re.IGNORECASE)
 _COUNT = re.compile(r"\b(?:top|best)\s+(\d{1,2})\b", re.IGNORECASE)
 _ID = re.compile(r"\b[A-Za-z]{1,10}-?\d{2,}\b")
 _FILLER = re.compile(
@@ -102,7 +104,13 @@ class RuleChat:
     def ask(self, message: str) -> ChatReply:
         if _HELP.match(message) or not message.strip():
             return ChatReply(HELP)
+        bad_tier = _BAD_TIER.search(message)
+        if bad_tier:
+            return ChatReply(f"There is no tier {bad_tier.group(1)!r}: tiers are A, B and C.")
         try:
+            at_account = _WHO_AT.search(message)
+            if at_account:
+                return self._whom(at_account.group(1))
             if _BRIEF.search(message):
                 return self._brief(message)
             if _WHY.search(message):
@@ -128,6 +136,23 @@ class RuleChat:
         brief = rules_brief(self.deps, self._account(message))
         self.last_account = brief.account_id
         return ChatReply(f"Brief for {brief.name} ({brief.account_id}).", brief=brief)
+
+    def _whom(self, account: str) -> ChatReply:
+        brief = rules_brief(self.deps, self._account(account))
+        self.last_account = brief.account_id
+        people = "\n".join(
+            f"- {contact.name or contact.contact_id}"
+            + (f", {contact.title}" if contact.title else "")
+            + f" ({contact.role}): {contact.reason}"
+            for contact in brief.contacts
+        )
+        if not people:
+            return ChatReply(f"No contacts are known at {brief.name} ({brief.account_id}).")
+        return ChatReply(
+            f"At {brief.name} ({brief.account_id}), contact:\n{people}\n"
+            f"Next step: {brief.next_step}.",
+            brief=None,
+        )
 
     def _why(self, message: str) -> ChatReply:
         account = account_score(self.deps, AccountRef(account_id=self._account(message)))
