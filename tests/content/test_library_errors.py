@@ -12,7 +12,7 @@ from nextbest.scoring.errors import InputError
 from tests.content.conftest import markdown_asset
 
 
-def test_a_corrupt_index_says_to_rebuild_it(tmp_path: Path, local_embedder: LocalEmbedder) -> None:
+def test_index_corrupt_says_rebuild(tmp_path: Path, local_embedder: LocalEmbedder) -> None:
     folder = tmp_path / "chroma"
     folder.mkdir()
     (folder / "chroma.sqlite3").write_text("not a database")
@@ -26,9 +26,7 @@ def test_a_corrupt_index_says_to_rebuild_it(tmp_path: Path, local_embedder: Loca
     )
 
 
-def test_an_index_path_that_is_a_file_is_named(
-    tmp_path: Path, local_embedder: LocalEmbedder
-) -> None:
+def test_index_path_is_a_file(tmp_path: Path, local_embedder: LocalEmbedder) -> None:
     path = tmp_path / "chroma"
     path.write_text("")
 
@@ -41,9 +39,7 @@ def test_an_index_path_that_is_a_file_is_named(
     )
 
 
-def test_an_oversized_asset_is_rejected_before_anything_is_written(
-    tmp_path: Path, local_embedder: LocalEmbedder
-) -> None:
+def test_index_rejects_oversized_asset(tmp_path: Path, local_embedder: LocalEmbedder) -> None:
     content = tmp_path / "content"
     content.mkdir()
     (content / "huge.md").write_text(
@@ -58,9 +54,7 @@ def test_an_oversized_asset_is_rejected_before_anything_is_written(
     assert library.count == 0
 
 
-def test_indexing_one_file_keeps_the_other_assets(
-    tmp_path: Path, local_embedder: LocalEmbedder
-) -> None:
+def test_index_one_file_keeps_others(tmp_path: Path, local_embedder: LocalEmbedder) -> None:
     content = tmp_path / "content"
     content.mkdir()
     for name in ("one", "two"):

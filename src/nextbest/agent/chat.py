@@ -274,8 +274,8 @@ class AgentChat:
 
 def open_chat(deps: ToolDeps, settings: Settings, use_llm: bool | None = None) -> ChatSession:
     """Open the agent when a model is configured or requested, else the rule-based chat."""
-    wanted = settings.llm_enabled if use_llm is None else use_llm
-    if wanted:
+    requested = settings.llm_enabled if use_llm is None else use_llm
+    if requested:
         return AgentChat(deps, settings)
     return RuleChat(deps)
 

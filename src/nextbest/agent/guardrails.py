@@ -223,7 +223,7 @@ def apply_guardrails(
 ) -> Brief:
     """Build the brief shown to a rep: the model's grounded words and the core's facts.
 
-    `unsubscribed` holds the names and ids of contacts that must not get email.
+    `unsubscribed` contains the names and ids of contacts that must not get email.
     """
     outputs = list(tool_outputs)
     returned = "\n".join(outputs)

@@ -1,4 +1,4 @@
-"""What every command shares: the consoles, error output and exit codes, common options.
+"""Shared command-line parts: the consoles, error output and exit codes, common options.
 
 Every user-facing error of the command line is printed here, so the wording and the exit codes
 stay the same across commands: 2 for bad input, config or settings, 1 otherwise.
