@@ -1,9 +1,10 @@
 """Guardrails between a model's draft and the brief shown to a rep.
 
-The model writes words; the scoring core owns the facts. Score, tier, rank, next step, timing
-and contact details always come from the rule-based brief. Contacts, content and products the
-tools never returned are dropped. A sentence with a figure no tool returned, or one that talks
-about tiers or scores to the customer, is removed; a draft left empty falls back to the rules.
+The model writes words, and the scoring core owns the facts. Score, tier, rank, next step,
+timing and contact details always come from the rule-based brief. Contacts, content and products
+the tools never returned are dropped. A sentence with a figure no tool returned is removed, and
+so is a draft sentence that mentions tiers or scores to the customer. A draft left empty falls
+back to the rules.
 """
 
 from __future__ import annotations
