@@ -169,3 +169,32 @@ def test_drafts_use_the_short_company_name(deps: ToolDeps) -> None:
     brief = rules_brief(deps, now=NOW, account_id="ACC-000030")
 
     assert "Ardus Pharma LLC" not in brief.drafts.email_body + brief.drafts.email_subject
+
+
+def test_tier_b_without_any_response_gets_a_targeted_nurture(deps: ToolDeps) -> None:
+    from nextbest.agent.rules import channel_plan, gather, playbook_for
+
+    facts = gather(deps, _first(deps, "B"))
+    silent = [contact.model_copy(update={"responses": 0}) for contact in facts.group.contacts]
+    facts.group = facts.group.model_copy(update={"contacts": silent})
+
+    plan = playbook_for(facts, "B")
+
+    assert plan == "B_nurture"
+    assert [step.channel for step in channel_plan(facts, plan, silent, "SIEM")] == [
+        "email",
+        "ads",
+        "linkedin",
+    ]
+
+
+def test_a_fresh_demo_request_shortens_the_window_whatever_the_tier(deps: ToolDeps) -> None:
+    from nextbest.agent.rules import Trigger, gather, timing
+
+    facts = gather(deps, _first(deps, "C"))
+    request = Trigger("demo_request", "Demo request", "2026-11-28")
+
+    window_ = timing(facts, "C", request, NOW)
+
+    assert window_.start[:10] == window_.end[:10]
+    assert window_.reason.startswith("Tier C: within one business day")

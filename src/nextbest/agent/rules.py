@@ -66,6 +66,7 @@ PRACTITIONERS = {"security_practitioner", "it_practitioner"}
 SENIOR = {"c_level", "vp", "director"}
 OUTREACH_CHANNELS = {"email": "email", "phone": "phone", "social": "linkedin", "event": "event"}
 HAND_RAISES = {"demo_request", "trial_signup"}
+HAND_RAISE_DAYS = 7
 DECISION_TYPES = {"demo_request", "trial_signup", "pricing_page_view"}
 CONSIDERATION_TYPES = {
     "webinar_attended",
@@ -406,8 +407,15 @@ def _content_reason(
     return text
 
 
+def playbook_for(facts: Facts, tier: str) -> str:
+    """Return the playbook's key: the tier, or B's nurture when nobody has responded yet."""
+    if tier == "B" and not any(contact.responses for contact in facts.group.contacts):
+        return "B_nurture"
+    return tier
+
+
 def channel_plan(
-    facts: Facts, tier: str, contacts: list[Contact], topic: str | None
+    facts: Facts, plan: str, contacts: list[Contact], topic: str | None
 ) -> list[ChannelStep]:
     responses: dict[str, int] = {}
     latest: dict[str, str] = {}
@@ -427,7 +435,7 @@ def channel_plan(
     name = (primary.name if primary and primary.name else None) or "the buying group"
     steps: list[ChannelStep] = []
     used: set[str] = set()
-    for planned in prompts.playbooks()[tier]["steps"]:
+    for planned in prompts.playbooks()[plan]["steps"]:
         channel = first if planned["channel"] == "first" else planned["channel"]
         if channel in blocked or (channel in used and planned["day"] < 5):
             continue
@@ -446,7 +454,7 @@ def channel_plan(
                 reason=_channel_reason(channel, responses, latest, blocked, primary),
             )
         )
-    if responses.get("event") and tier in ("A", "B"):
+    if responses.get("event") and plan in ("A", "B"):
         steps.append(
             ChannelStep(
                 step=len(steps) + 1,
@@ -482,19 +490,23 @@ def _channel_reason(
     return text
 
 
-def timing(facts: Facts, tier: str, trigger: Trigger | None, now: datetime) -> Timing:
+def timing(facts: Facts, plan: str, trigger: Trigger | None, now: datetime) -> Timing:
     code = country_code(facts.account.country) if facts.account.country else None
     zone = zone_for(code)
     note = ""
     if zone is None:
         zone = "UTC"
         note = "; the account's country is unknown, so times are in UTC"
-    days = prompts.playbooks()[tier]["within_days"]
+    days = prompts.playbooks()[plan]["within_days"]
+    age = (facts.as_of - date.fromisoformat(trigger.day)).days if trigger else None
+    hand_raise = trigger is not None and trigger.type in HAND_RAISES and age is not None
+    if hand_raise and age <= HAND_RAISE_DAYS and days > 1:
+        # A fresh demo request or trial gets a reply within a day, whatever the tier.
+        days = 1
     start, end = window(facts.as_of, days, zone, now)
     due = "within one business day" if days == 1 else f"within {days} business days"
-    reason = f"Tier {tier}: {due}, in the account's business hours"
-    if trigger is not None:
-        age = (facts.as_of - date.fromisoformat(trigger.day)).days
+    reason = f"Tier {plan[0]}: {due}, in the account's business hours"
+    if trigger is not None and age is not None:
         when = "the day before" if age == 1 else f"{age} days before"
         reason += f"; the freshest trigger came {when} the run's as-of date {facts.as_of}"
     return Timing(
@@ -691,10 +703,11 @@ def rules_brief(
         deps, facts, primary.persona if primary else None, stage, topic
     )
 
-    window_ = timing(facts, tier, trigger, now)
+    plan = playbook_for(facts, tier)
+    window_ = timing(facts, plan, trigger, now)
     playbook = prompts.playbooks()
-    next_step = playbook[tier]["next_step"]
-    channels = channel_plan(facts, tier, chosen, topic)
+    next_step = playbook[plan]["next_step"]
+    channels = channel_plan(facts, plan, chosen, topic)
 
     notes: list[str] = []
     if not account.qualified:
