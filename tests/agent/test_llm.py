@@ -174,8 +174,20 @@ def test_a_draft_with_no_grounded_sentence_left_uses_the_rules_draft(deps: ToolD
             "the model did not finish within 24 steps",
         ),
         (Reply(raw_body='{"foo": 1}'), "the model's answer was not a valid brief"),
+        (
+            Reply(raw_body='{"choices": [{"message": null}]}'),
+            "the model's answer could not be used",
+        ),
     ],
-    ids=["server-error", "timeout", "html", "invalid-json", "invalid-brief", "not-a-completion"],
+    ids=[
+        "server-error",
+        "timeout",
+        "html",
+        "invalid-json",
+        "invalid-brief",
+        "not-a-completion",
+        "null-message",
+    ],
 )
 def test_a_model_failure_returns_the_rules_brief_marked_as_fallback(
     deps: ToolDeps, reply: Reply, reason: str
@@ -216,13 +228,12 @@ def test_instructions_hidden_in_content_change_nothing(
     )
 
     with FakeOpenAI(_script(obeying)) as fake:
-        brief = llm_brief(hostile, "ACC-000131", _settings(fake))
+        brief = llm_brief(hostile, ACCOUNT, _settings(fake))
 
-    core = deps.store.accounts(deps.run.run_id, account_id="ACC-000131")[0]
-    assert (brief.tier, brief.score, brief.qualified) == (core["tier"], core["score"], False)
-    assert brief.next_step.startswith("Do not pursue now")
+    rules = rules_brief(hostile, ACCOUNT)
+    assert (brief.tier, brief.score, brief.next_step) == ("A", 94.7, rules.next_step)
     assert brief.drafts.email_body == "Hi Rahul,\n\nShall we meet?"
-    assert brief.drafts.email_subject == rules_brief(hostile, "ACC-000131").drafts.email_subject
+    assert brief.drafts.email_subject == rules.drafts.email_subject
     tool_results = [
         message["content"] for message in fake.requests[-1]["messages"] if message["role"] == "tool"
     ]
@@ -313,3 +324,48 @@ def test_ids_and_figures_no_tool_returned_are_dropped(deps: ToolDeps) -> None:
         "talking_points: removed 'Offer a discount of ninety percent': a figure no tool returned",
         "talking_points: removed 'Replied 23 times': a figure no tool returned",
     ]
+
+
+def test_a_disqualified_account_gets_no_model_outreach(deps: ToolDeps) -> None:
+    with FakeOpenAI(_script(_draft())) as fake:
+        brief = llm_brief(deps, "ACC-000131", _settings(fake))
+
+    assert (brief.qualified, brief.channels, brief.talking_points) == (False, [], [])
+    assert brief.drafts.email_body == ""
+    assert brief.guardrail_notes == [
+        "The account is not qualified, so the model's outreach is not used"
+    ]
+
+
+def test_no_email_goes_to_a_contact_who_unsubscribed(deps: ToolDeps) -> None:
+    from nextbest.agent.brief import BriefContact, BriefDraft
+    from nextbest.agent.guardrails import apply_guardrails
+
+    rules = rules_brief(deps, ACCOUNT)
+    amanda = BriefContact(contact_id="C-1", name="Amanda Lewis", role="x", reason="y")
+    draft = BriefDraft.model_validate(
+        _draft(
+            contacts=[{"contact_id": "C-1", "role": "champion", "reason": "Asked for a demo"}],
+            channels=[
+                {"channel": "email", "action": "email amanda the recap", "reason": "asked"},
+                {"channel": "phone", "action": "Call Amanda", "reason": "asked"},
+            ],
+        )
+    )
+
+    brief = apply_guardrails(
+        draft,
+        rules,
+        everyone=[amanda],
+        unsubscribed={"C-1", "Amanda Lewis"},
+        library=None,
+        products=["Sentinel Detect"],
+        tool_outputs=['{"contact_id":"C-1"}'],
+        tool_calls=[],
+    )
+
+    assert [step.channel for step in brief.channels] == ["phone"]
+    assert (brief.drafts.email_subject, brief.drafts.email_body) == ("", "")
+    assert "email: removed the draft, because its contact unsubscribed from email" in (
+        brief.guardrail_notes
+    )

@@ -15,6 +15,8 @@ from nextbest.tools.privacy import scrub, scrub_text
         ("030-1234-5678", "[redacted]"),
         ("(415) 555-2671", "[redacted]"),
         ("call 0800 123 4567", "call [redacted]"),
+        ("Tel. 030/12345678", "Tel. [redacted]"),
+        ("cell 2125551234;", "cell [redacted];"),
         ("write to daan@example.de today", "write to [redacted] today"),
     ],
 )

@@ -240,13 +240,16 @@ class AgentChat:
                     "callbacks": [Deadline(self.settings.llm_budget)],
                 },
             )
-        except MODEL_FAILURES as error:
+        except Exception as error:
             status = getattr(error, "status_code", None)
-            logger.warning(
-                "chat model call failed: %s%s",
-                type(error).__name__,
-                f" (HTTP {status})" if status else "",
-            )
+            if isinstance(error, MODEL_FAILURES):
+                logger.warning(
+                    "chat model call failed: %s%s",
+                    type(error).__name__,
+                    f" (HTTP {status})" if status else "",
+                )
+            else:
+                logger.exception("chat model call failed unexpectedly")
             reply = self._fallback.ask(message)
             reply.text = "The model is unavailable, so this answer comes from rules.\n\n" + (
                 reply.text

@@ -23,18 +23,23 @@ from nextbest.agent.brief import (
 )
 from nextbest.tools import ContentSource
 
-_DATE = re.compile(r"\b\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?\b")
+# Dates and clock times count as whole figures, so "09:00-17:00" never vouches for "17 times".
+_DATE = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?(?:[+-]\d{2}:\d{2})?)?\b|\b\d{1,2}:\d{2}\b"
+)
 _FIGURE = re.compile(r"(?<![\w.])[$€£]?\d[\d,]*(?:\.\d+)?%?")
 # Spelled-out quantities: a model that may not write "90%" could write "ninety percent".
 _SPELLED = re.compile(
-    r"\b(twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|"
-    r"billion|percent|per cent|dozens?|double|triple|half)\b",
+    r"\b(three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+    r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|"
+    r"ninety|hundred|thousand|million|billion|percent|per cent|dozens?|double|triple|twice|"
+    r"half)\b",
     re.IGNORECASE,
 )
 _SENTENCE_BREAK = re.compile(r"((?<=[.!?])[ \t]+|\n+)")
 # Internal vocabulary a customer must never read in a draft.
 _INTERNAL = re.compile(
-    r"\b(tier|score[ds]?|scoring|lead score|intent data|rank(ed|ing)?|propensity|prospects?|"
+    r"\b(tiers?|score[ds]?|scoring|lead score|intent data|rank(s|ed|ing)?|propensity|prospects?|"
     r"surg(e|es|ing))\b",
     re.IGNORECASE,
 )
@@ -183,14 +188,21 @@ def _product(
 
 
 def _channels(
-    draft: BriefDraft, rules: Brief, unsubscribed: set[str], allowed: set[str], notes: list[str]
+    draft: BriefDraft,
+    rules: Brief,
+    unsubscribed: set[str],
+    no_email: bool,
+    allowed: set[str],
+    notes: list[str],
 ) -> list[ChannelStep]:
     if not rules.qualified:
         return rules.channels
     steps: list[ChannelStep] = []
     for step in draft.channels:
-        text = f"{step.action} {step.reason}"
-        if step.channel == "email" and any(name in text for name in unsubscribed):
+        text = f"{step.action} {step.reason}".lower()
+        if step.channel == "email" and (
+            no_email or any(re.search(rf"\b{re.escape(name)}\b", text) for name in unsubscribed)
+        ):
             notes.append(f"channels: dropped {step.action!r}: that contact unsubscribed")
             continue
         action, removed_action = keep_grounded(step.action, allowed, customer_facing=False)
@@ -211,6 +223,12 @@ def _channels(
     return steps or rules.channels
 
 
+def _addresses(body: str, names: set[str]) -> bool:
+    """Tell whether an email's greeting line names one of these people."""
+    greeting = body.strip().splitlines()[0].lower() if body.strip() else ""
+    return any(re.search(rf"\b{re.escape(name)}\b", greeting) for name in names)
+
+
 def apply_guardrails(
     draft: BriefDraft,
     rules: Brief,
@@ -229,19 +247,34 @@ def apply_guardrails(
     outputs = list(tool_outputs)
     returned = "\n".join(outputs)
     notes: list[str] = []
+    if not rules.qualified:
+        notes.append("The account is not qualified, so the model's outreach is not used")
+        return rules.model_copy(
+            update={"generated_by": "llm", "guardrail_notes": notes, "sources": rules.sources}
+        )
+    names = {value.lower() for value in unsubscribed}
+    names |= {name.split()[0] for name in names if " " in name}
     allowed = grounded_figures([*outputs, rules.model_dump_json()])
     known = {contact.contact_id: contact for contact in everyone}
     content = _content(draft, library, returned, allowed, notes)
     contacts = _contacts(draft, rules, known, returned, allowed, notes)
+    first = contacts[0] if contacts else None
+    no_email = first is not None and bool(
+        {first.contact_id.lower(), (first.name or "").lower()} & names
+    )
+    drafts = _ground_drafts(draft.drafts, rules.drafts, allowed, notes)
+    if no_email or _addresses(drafts.email_body, names):
+        notes.append("email: removed the draft, because its contact unsubscribed from email")
+        drafts = drafts.model_copy(update={"email_subject": "", "email_body": ""})
     return rules.model_copy(
         update={
             "why_now": _ground_list(draft.why_now, allowed, "why_now", notes) or rules.why_now,
             "contacts": contacts,
-            "channels": _channels(draft, rules, unsubscribed, allowed, notes),
+            "channels": _channels(draft, rules, names, no_email, allowed, notes),
             "content": content,
             "talking_points": _ground_list(draft.talking_points, allowed, "talking_points", notes)
             or rules.talking_points,
-            "drafts": _ground_drafts(draft.drafts, rules.drafts, allowed, notes),
+            "drafts": drafts,
             "product": _product(draft, rules, products, allowed, notes),
             "generated_by": "llm",
             "guardrail_notes": notes,

@@ -135,7 +135,7 @@ def _fallback(rules: Brief, reason: str) -> Brief:
 
 
 class Deadline(BaseCallbackHandler):
-    """Stops the agent before its next model or tool call once the time budget is spent."""
+    """Stops the agent before its next model call once the time budget is spent."""
 
     raise_error = True
 
@@ -148,9 +148,6 @@ class Deadline(BaseCallbackHandler):
             raise DeadlineExceededError(f"over {self.seconds:g} s")
 
     def on_chat_model_start(self, *args: Any, **kwargs: Any) -> None:
-        self._check()
-
-    def on_tool_start(self, *args: Any, **kwargs: Any) -> None:
         self._check()
 
 
@@ -217,6 +214,11 @@ def llm_brief(
             type(error).__name__,
         )
         return _fallback(rules, reason)
+    except Exception:
+        # A reply shaped like nothing above breaks LangChain's parsing in its own ways. The rep
+        # still gets a brief, and the traceback goes to the log for whoever runs the server.
+        logger.exception("model brief for %s failed unexpectedly", rules.account_id)
+        return _fallback(rules, "the model's answer could not be used")
     logger.info(
         "model brief for %s: %d tool calls in %.1f s",
         rules.account_id,

@@ -32,7 +32,10 @@ BATCH_TABLES = (
     ("batch_opportunities", "opportunities", "account_key"),
 )
 # A call that reached nobody is our touch, not the contact's response.
-UNANSWERED_CALL = r"voicemail|no answer|not reached|left (a )?message|unanswered"
+UNANSWERED_CALL = (
+    r"voice ?mail|\bvm\b|no (answer|pick ?-?up|response|reply)|not (reached|answered)|busy|"
+    r"mailbox|left (a )?message|unanswered|missed"
+)
 # Activity types that only show attention, not a reply: they never count as a response.
 PASSIVE_TYPES = ("web_visit", "email_open", "ad_click", "unsubscribe", "other")
 

@@ -7,11 +7,12 @@ from typing import Any
 
 REDACTED = "[redacted]"
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# International numbers (+ or 00), national numbers with a leading 0, and North American 3-3-4
-# numbers, each with at least 8 digits. Dates, ids such as C-0000702, scores and amounts do not
-# match, because none starts with +, 00 or 0 followed by separated digit groups.
+# International numbers (+ or 00), national numbers with a leading 0, North American 3-3-4
+# numbers and bare runs of 10 to 15 digits, each with at least 8 digits. Dates, ids such as
+# C-0000702, scores and amounts do not match.
 _PHONE = re.compile(
-    r"(?<![\w.\-/])(?:(?:\+|0)\d[\d\s().-]{6,}\d|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4})(?![\w.])"
+    r"(?<![\w.\-/])(?:(?:\+|0)\d[\d\s()./-]{6,}\d|\(?\d{3}\)?[\s.-]\d{3}[\s.-]\d{4}|\d{10,15})"
+    r"(?![\w.])"
 )
 
 
