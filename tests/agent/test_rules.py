@@ -198,3 +198,16 @@ def test_a_fresh_demo_request_shortens_the_window_whatever_the_tier(deps: ToolDe
 
     assert window_.start[:10] == window_.end[:10]
     assert window_.reason.startswith("Tier C: within one business day")
+
+
+def test_content_covers_a_topic_of_the_product_we_lead_with(deps: ToolDeps) -> None:
+    products = deps.config.products
+    checked = 0
+    for row in deps.store.accounts(deps.run.run_id, limit=40):
+        brief = rules_brief(deps, now=NOW, account_id=row["account_id"])
+        if not brief.product.name or not brief.content:
+            continue
+        topics = set(deps.library.get(brief.content[0].id).topics)
+        assert topics & set(products[brief.product.name]), brief.account_id
+        checked += 1
+    assert checked >= 20

@@ -305,17 +305,27 @@ def funnel_stage(facts: Facts) -> str:
     return "awareness"
 
 
-def lead_topic(facts: Facts, product: str | None) -> str | None:
-    """Return the strongest surging topic of the product we lead with, else the strongest."""
+def lead_topic(facts: Facts, product: str | None, products: dict[str, list[str]]) -> str | None:
+    """Return the topic to lead with: the product's strongest surging topic, else one of the
+    product's topics that the account's activities touched, else the strongest surging topic."""
     topics = facts.topics.topics
-    matching = [topic for topic in topics if product and product in topic.products]
-    chosen = (matching or topics)[:1]
-    return chosen[0].topic if chosen else None
+    matching = [topic.topic for topic in topics if product and product in topic.products]
+    if matching:
+        return matching[0]
+    own = products.get(product or "", [])
+    touched = {(activity.topic or "").lower() for activity in facts.timeline.activities}
+    for topic in own:
+        if topic.lower() in touched:
+            return topic
+    if own:
+        return own[0]
+    return topics[0].topic if topics else None
 
 
 def _seen(facts: Facts) -> tuple[set[str], set[str]]:
     """Return the lower-cased details and the web paths the account has already engaged with."""
-    details = {(activity.detail or "").lower() for activity in facts.timeline.activities} | {
+    details = {(activity.detail or "").lower() for activity in facts.timeline.activities}
+    details |= set(facts.timeline.seen) | {
         (item.detail or "").lower()
         for contact in facts.group.contacts
         for item in contact.engaged_with
@@ -581,6 +591,7 @@ def talking_points(
 
 def drafts(
     facts: Facts,
+    topic: str | None,
     tier: str,
     primary: Contact | None,
     trigger: Trigger | None,
@@ -589,14 +600,13 @@ def drafts(
     timing_window: Timing,
 ) -> Drafts:
     company = short_name(facts.account.name)
-    topic = lead_topic(facts, product.name)
     focus = topic or "security"
     offering = product.name or "our platform"
     first_name = (primary.name or "").split(" ")[0] if primary and primary.name else "there"
     kind = trigger.type if trigger else None
     openings = {
         "demo_request": f"Thank you for asking for a demo of {offering}. I would like to make it "
-        f"useful for {company}'s team.",
+        f"useful for {_possessive(company)} team.",
         "trial_signup": f"I saw that your team started a free trial of {offering}, and I would "
         "be glad to help you get the most from it.",
         "pricing_page_view": f"I noticed interest from {company} in how {offering} is priced, "
@@ -662,6 +672,10 @@ def short_name(name: str) -> str:
     return shorter or name
 
 
+def _possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("s") else f"{name}'s"
+
+
 def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
@@ -698,7 +712,7 @@ def rules_brief(
 
     product = choose_product(facts, config.products)
     stage = funnel_stage(facts)
-    topic = lead_topic(facts, product.name)
+    topic = lead_topic(facts, product.name, config.products)
     content, content_sources, search_failure = choose_content(
         deps, facts, primary.persona if primary else None, stage, topic
     )
@@ -744,7 +758,7 @@ def rules_brief(
         talking_points=talking_points(facts, primary, product, content)
         if account.qualified
         else [],
-        drafts=drafts(facts, tier, primary, trigger, product, content, window_)
+        drafts=drafts(facts, topic, tier, primary, trigger, product, content, window_)
         if account.qualified
         else Drafts(email_subject="", email_body="", call_opener="", social_note=""),
         product=product,

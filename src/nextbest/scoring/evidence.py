@@ -21,6 +21,7 @@ CONTACT_LIMIT = 12
 TOPIC_LIMIT = 8
 OPPORTUNITY_LIMIT = 5
 ENGAGED_WITH_LIMIT = 3
+SEEN_LIMIT = 60
 # Activities per batch of accounts: the top-n aggregates hold every group in memory at once.
 BATCH_TOUCHES = 1_000_000
 MIN_BATCH_TOUCHES = 50_000
@@ -71,6 +72,15 @@ SELECT account_id,
                        topic := topic),
            (occurred_at, type, COALESCE(detail, '')), {TIMELINE_LIMIT}) AS timeline
 FROM batch_touches
+GROUP BY account_id
+"""
+
+# Pages and assets the account already engaged with, so a brief does not send them again.
+SEEN_SQL = f"""
+SELECT account_id, max_by(detail, (latest, detail), {SEEN_LIMIT}) AS seen
+FROM (SELECT account_id, lower(detail) AS detail, max(occurred_at) AS latest
+      FROM batch_touches WHERE detail IS NOT NULL
+      GROUP BY account_id, lower(detail))
 GROUP BY account_id
 """
 
@@ -172,7 +182,7 @@ GROUP BY account_id
 def build_evidence(
     connection: duckdb.DuckDBPyConnection, config: ScoringConfig, as_of: datetime
 ) -> pd.DataFrame:
-    """Return one row per account: `account_id` and `evidence`, a JSON object of four lists.
+    """Return one row per account: `account_id` and `evidence`, a JSON object of five lists.
 
     Needs the tables `prepare` makes. Lists are empty when an account has nothing of that kind.
     Large inputs are done in batches of accounts, so that memory stays within DuckDB's limit.
@@ -181,14 +191,16 @@ def build_evidence(
     (touches,) = connection.execute("SELECT count(*) FROM evidence_touches").fetchone()
     batches = max(1, -(-touches // BATCH_TOUCHES))
     query = f"""
-        WITH timeline AS ({TIMELINE_SQL}), contacts AS ({CONTACTS_SQL}),
+        WITH timeline AS ({TIMELINE_SQL}), seen AS ({SEEN_SQL}), contacts AS ({CONTACTS_SQL}),
              intent AS ({_intent_sql(config, as_of)}), opportunities AS ({OPPORTUNITIES_SQL})
         SELECT a.account_id,
             to_json(struct_pack(contacts := c.contacts, timeline := t.timeline,
-                                intent := i.intent, opportunities := o.opportunities))::VARCHAR
+                                seen := s.seen, intent := i.intent,
+                                opportunities := o.opportunities))::VARCHAR
                 AS evidence
         FROM batch_accounts a
         LEFT JOIN timeline t ON t.account_id = a.account_id
+        LEFT JOIN seen s ON s.account_id = a.account_id
         LEFT JOIN contacts c ON c.account_id = a.account_id
         LEFT JOIN intent i ON i.account_id = a.account_id
         LEFT JOIN opportunities o ON o.account_id = a.account_id

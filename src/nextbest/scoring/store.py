@@ -101,7 +101,7 @@ run_evidence_table = sa.Table(
     sa.Column("evidence", sa.Text, nullable=False),
 )
 
-EVIDENCE_KEYS = ("contacts", "timeline", "intent", "opportunities")
+EVIDENCE_KEYS = ("contacts", "timeline", "seen", "intent", "opportunities")
 ACCOUNT_FIELDS = [column.name for column in run_accounts_table.columns if column.name != "run_id"]
 LEAD_FIELDS = [column.name for column in run_leads_table.columns if column.name != "run_id"]
 

@@ -52,6 +52,10 @@ class EngagementTimeline(BaseModel):
     name: str
     lookback_days: int
     activities: list[Activity]
+    seen: list[str] = Field(
+        default_factory=list,
+        description="Pages and assets the account engaged with, newest first, lower case.",
+    )
 
 
 class ChannelStats(BaseModel):
@@ -137,6 +141,7 @@ def engagement_timeline(deps: ToolDeps, query: TimelineInput) -> EngagementTimel
         name=row["name"],
         lookback_days=deps.config.engagement.lookback_days,
         activities=[Activity(**activity) for activity in evidence["timeline"][: query.limit]],
+        seen=evidence["seen"],
     )
 
 
