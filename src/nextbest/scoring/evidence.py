@@ -22,6 +22,16 @@ TOPIC_LIMIT = 8
 OPPORTUNITY_LIMIT = 5
 ENGAGED_WITH_LIMIT = 3
 SEEN_LIMIT = 60
+# Activities whose detail names a page or an asset the contact saw.
+CONTENT_TYPES = (
+    "web_visit",
+    "pricing_page_view",
+    "content_download",
+    "form_fill",
+    "email_click",
+    "webinar_registered",
+    "webinar_attended",
+)
 # Activities per batch of accounts: the top-n aggregates hold every group in memory at once.
 BATCH_TOUCHES = 1_000_000
 MIN_BATCH_TOUCHES = 50_000
@@ -77,10 +87,13 @@ GROUP BY account_id
 
 # Pages and assets the account already engaged with, so a brief does not send them again.
 SEEN_SQL = f"""
-SELECT account_id, max_by(detail, (latest, detail), {SEEN_LIMIT}) AS seen
-FROM (SELECT account_id, lower(detail) AS detail, max(occurred_at) AS latest
-      FROM batch_touches WHERE detail IS NOT NULL
-      GROUP BY account_id, lower(detail))
+SELECT account_id, list(lower(detail) ORDER BY latest DESC, detail) AS seen
+FROM (SELECT account_id, detail, max(occurred_at) AS latest
+      FROM batch_touches
+      WHERE detail IS NOT NULL AND type IN ({text_list(list(CONTENT_TYPES))})
+      GROUP BY account_id, detail
+      QUALIFY row_number() OVER (PARTITION BY account_id ORDER BY latest DESC, detail)
+          <= {SEEN_LIMIT})
 GROUP BY account_id
 """
 
