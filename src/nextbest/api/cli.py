@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from nextbest.api.cli_content import content_app
@@ -22,6 +21,7 @@ from nextbest.api.console import (
     load_settings,
     out,
     print_json,
+    progress_bar,
     usage_error,
 )
 from nextbest.scoring.config import defaults_text, load_config
@@ -76,15 +76,7 @@ class _Steps:
     """
 
     def __init__(self) -> None:
-        self.progress = Progress(
-            SpinnerColumn(finished_text="[green]✓[/green]"),
-            TextColumn("{task.description}"),
-            BarColumn(bar_width=30),
-            TimeElapsedColumn(),
-            console=err,
-            transient=not err.is_terminal,
-            disable=not err.is_terminal,
-        )
+        self.progress = progress_bar()
         self.task: Any = None
 
     def __enter__(self) -> _Steps:

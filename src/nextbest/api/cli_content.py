@@ -8,17 +8,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from nextbest.api.console import (
     ChromaOption,
     counted,
-    err,
     fail,
     load_settings,
     out,
     print_json,
+    progress_bar,
     usage_error,
 )
 from nextbest.scoring.errors import NextbestError
@@ -77,15 +76,7 @@ def index(
     Example: nextbest content index content/
     """
     library = _library(chroma)
-    progress = Progress(
-        SpinnerColumn(finished_text="[green]✓[/green]"),
-        TextColumn("{task.description}"),
-        BarColumn(bar_width=30),
-        TimeElapsedColumn(),
-        console=err,
-        transient=not err.is_terminal,
-        disable=not err.is_terminal,
-    )
+    progress = progress_bar()
     started = time.perf_counter()
     try:
         with progress:
