@@ -582,6 +582,51 @@ def chat(
             out.print(text, markup=False)
 
 
+api_key_app = typer.Typer(help="Create API keys for `nextbest serve`.", no_args_is_help=True)
+app.add_typer(api_key_app, name="api-key")
+
+
+@api_key_app.command("create")
+def api_key_create(
+    scope: Annotated[
+        str, typer.Option("--scope", help="read: look up; write: briefs and chat; admin: runs.")
+    ] = "read",
+    name: Annotated[str, typer.Option("--name", help="A label to recognise the key by.")] = "",
+    db: DbOption = None,
+) -> None:
+    """Create an API key. It is printed once, alone on the last line, and stored only hashed."""
+    from nextbest.api.keys import SCOPES, KeyStore
+    from nextbest.scoring.store import RunStore
+
+    if scope not in SCOPES:
+        usage_error("--scope", f"expected read, write or admin, got {scope!r}")
+    try:
+        key, token = KeyStore(RunStore(db or load_settings().db)).create(scope, name)  # type: ignore[arg-type]
+    except NextbestError as error:
+        fail(error)
+    err.print(
+        f"Created API key {key.key_id} ({key.name}, scope {key.scope}). Send it as "
+        "`Authorization: Bearer KEY`; it cannot be shown again.",
+        markup=False,
+    )
+    print(token)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
+    db: DbOption = None,
+) -> None:
+    """Serve the HTTP API (under /v1, documented at /docs). Every route but the health checks
+    needs an API key: create one with `nextbest api-key create`."""
+    import uvicorn
+
+    from nextbest.api.main import create_app
+
+    uvicorn.run(create_app(load_settings(), db), host=host, port=port, log_level="info")
+
+
 @app.command("sample-data")
 def sample_data(
     out_dir: Annotated[Path, typer.Argument(help="Folder to write the sample tables into.")],

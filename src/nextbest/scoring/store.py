@@ -458,6 +458,27 @@ class RunStore:
         return [self._account(dict(row)) for row in rows]
 
     @_reading
+    def history(self, account_id: str, limit: int = 20) -> list[dict[str, Any]]:
+        """The account's score, tier and rank in each stored run, newest first."""
+        accounts, runs = run_accounts_table, runs_table
+        query = (
+            sa.select(
+                runs.c.run_id,
+                runs.c.as_of,
+                runs.c.created_at,
+                accounts.c.score,
+                accounts.c.tier,
+                accounts.c.rank,
+            )
+            .join(accounts, accounts.c.run_id == runs.c.run_id)
+            .where(accounts.c.account_id == account_id)
+            .order_by(runs.c.created_at.desc(), runs.c.run_id.desc())
+            .limit(limit)
+        )
+        with self.engine.connect() as connection:
+            return [dict(row) for row in connection.execute(query).mappings()]
+
+    @_reading
     def account_names(self, run_id: str) -> list[tuple[str, str]]:
         """Every account's id and name in a run, for suggestions when a lookup fails."""
         table = run_accounts_table

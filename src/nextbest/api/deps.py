@@ -1,0 +1,75 @@
+"""FastAPI dependencies, declared once as Annotated aliases: the services and the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request, status
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from nextbest.api.keys import ApiKey, KeyStore, Scope
+from nextbest.scoring.store import RunStore
+from nextbest.settings import Settings
+from nextbest.tools import ContentSource
+
+
+@dataclass
+class Services:
+    """What the app builds once, in its lifespan."""
+
+    settings: Settings
+    store: RunStore
+    keys: KeyStore
+    library: ContentSource | None
+
+
+def get_services(request: Request) -> Services:
+    return request.app.state.services
+
+
+ServicesDep = Annotated[Services, Depends(get_services)]
+_bearer = HTTPBearer(auto_error=False, description="An API key from `nextbest api-key create`.")
+
+
+def get_caller(
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> ApiKey:
+    if credentials is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "missing API key: send `Authorization: Bearer KEY`",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    key = services.keys.check(credentials.credentials)
+    if key is None:
+        raise HTTPException(
+            status.HTTP_401_UNAUTHORIZED,
+            "invalid API key",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    return key
+
+
+CallerDep = Annotated[ApiKey, Depends(get_caller)]
+
+
+def require(scope: Scope) -> Callable[[ApiKey], ApiKey]:
+    """Return a dependency that lets through only keys with this scope or a wider one."""
+
+    def check(caller: CallerDep) -> ApiKey:
+        if not caller.allows(scope):
+            raise HTTPException(
+                status.HTTP_403_FORBIDDEN,
+                f"this API key has scope {caller.scope!r}; this route needs {scope!r}",
+            )
+        return caller
+
+    return check
+
+
+ReaderDep = Annotated[ApiKey, Depends(require("read"))]
+WriterDep = Annotated[ApiKey, Depends(require("write"))]
+AdminDep = Annotated[ApiKey, Depends(require("admin"))]

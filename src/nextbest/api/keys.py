@@ -1,0 +1,84 @@
+"""API keys: created once, shown once, stored only as a hash, each with one scope."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+import sqlalchemy as sa
+from sqlalchemy.exc import SQLAlchemyError
+
+from nextbest.scoring.errors import StoreError
+from nextbest.scoring.store import RunStore
+
+Scope = Literal["read", "write", "admin"]
+SCOPES: tuple[Scope, ...] = ("read", "write", "admin")
+PREFIX = "nb_"
+
+metadata = sa.MetaData()
+api_keys_table = sa.Table(
+    "api_keys",
+    metadata,
+    sa.Column("key_id", sa.String(16), primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("scope", sa.String(8), nullable=False),
+    sa.Column("secret_hash", sa.String(64), nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class ApiKey:
+    key_id: str
+    name: str
+    scope: Scope
+
+    def allows(self, needed: Scope) -> bool:
+        return SCOPES.index(self.scope) >= SCOPES.index(needed)
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class KeyStore:
+    """API keys in the same database as the runs."""
+
+    def __init__(self, store: RunStore) -> None:
+        self.engine = store.engine
+        metadata.create_all(self.engine)
+
+    def create(self, scope: Scope, name: str = "") -> tuple[ApiKey, str]:
+        """Create a key and return it with its full text, which is never stored."""
+        key_id = secrets.token_hex(4)
+        secret = secrets.token_urlsafe(24)
+        token = f"{PREFIX}{key_id}_{secret}"
+        row = {
+            "key_id": key_id,
+            "name": name or f"{scope} key",
+            "scope": scope,
+            "secret_hash": _hash(token),
+            "created_at": datetime.now(UTC).replace(tzinfo=None),
+        }
+        try:
+            with self.engine.begin() as connection:
+                connection.execute(api_keys_table.insert(), [row])
+        except SQLAlchemyError as error:
+            raise StoreError(f"cannot save the API key: {type(error).__name__}") from None
+        return ApiKey(key_id, row["name"], scope), token
+
+    def check(self, token: str) -> ApiKey | None:
+        """Return the key for a presented token, or None when it is unknown or malformed."""
+        if not token.startswith(PREFIX) or token.count("_") < 2:
+            return None
+        key_id = token[len(PREFIX) :].split("_", 1)[0]
+        query = sa.select(api_keys_table).where(api_keys_table.c.key_id == key_id)
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        if row is None or not hmac.compare_digest(row.secret_hash, _hash(token)):
+            return None
+        return ApiKey(row.key_id, row.name, row.scope)

@@ -1,0 +1,140 @@
+"""Ranked accounts and one account's score, reasons and history."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, status
+from pydantic import BaseModel, Field
+
+from nextbest.api.deps import ReaderDep, ServicesDep
+from nextbest.scoring.errors import StoreError
+
+router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
+COMPONENTS = ("fit", "intent", "relationship", "engagement", "negative")
+
+
+class AccountRow(BaseModel):
+    account_id: str
+    name: str
+    rank: int = Field(description="1 is the most likely to buy now.")
+    score: float = Field(description="Composite score 0-100.")
+    tier: Literal["A", "B", "C"]
+    qualified: bool
+    owner: str | None = None
+    top_reason: str | None = Field(None, description="The strongest reason, with its points.")
+
+
+class AccountPage(BaseModel):
+    run_id: str
+    as_of: str
+    total: int | None = Field(None, description="Accounts in the run, before filters.")
+    offset: int
+    limit: int
+    accounts: list[AccountRow]
+
+
+class HistoryPoint(BaseModel):
+    run_id: str
+    as_of: str
+    score: float
+    tier: Literal["A", "B", "C"]
+    rank: int
+
+
+class AccountDetail(AccountRow):
+    run_id: str
+    as_of: str
+    disqualified_because: str | None = None
+    components: dict[str, float] = Field(description="Each component's score 0-100.")
+    reasons: list[str]
+    domain: str | None = None
+    industry: str | None = None
+    country: str | None = None
+    history: list[HistoryPoint] = Field(description="Score and tier in each stored run.")
+
+
+def _row(row: dict) -> AccountRow:
+    return AccountRow(
+        account_id=row["account_id"],
+        name=row["name"],
+        rank=row["rank"],
+        score=row["score"],
+        tier=row["tier"],
+        qualified=row["qualified"],
+        owner=row["owner"],
+        top_reason=row["reasons"][0] if row["reasons"] else None,
+    )
+
+
+@router.get("")
+def list_accounts(
+    services: ServicesDep,
+    _caller: ReaderDep,
+    tier: Annotated[Literal["A", "B", "C"] | None, Query(description="Only this tier.")] = None,
+    owner: Annotated[str | None, Query(description="Only this owner, any case.")] = None,
+    qualified: Annotated[bool | None, Query(description="Only (un)qualified accounts.")] = None,
+    topic: Annotated[str | None, Query(description="Only accounts surging on this topic.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> AccountPage:
+    """Accounts of the latest run in rank order, filtered and paginated."""
+    try:
+        run = services.store.run()
+        rows = services.store.accounts(
+            run.run_id,
+            tier=tier,
+            owner=owner,
+            topic=topic,
+            limit=None if qualified is not None else limit,
+            offset=0 if qualified is not None else offset,
+        )
+    except StoreError as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+    if qualified is not None:
+        rows = [row for row in rows if row["qualified"] == qualified][offset : offset + limit]
+    return AccountPage(
+        run_id=run.run_id,
+        as_of=run.as_of.isoformat(),
+        total=run.accounts,
+        offset=offset,
+        limit=limit,
+        accounts=[_row(row) for row in rows],
+    )
+
+
+@router.get("/{account_id}")
+def get_account(account_id: str, services: ServicesDep, _caller: ReaderDep) -> AccountDetail:
+    """One account: components, reasons, and its score history across runs."""
+    try:
+        run = services.store.run()
+        rows = services.store.accounts(run.run_id, account_id=account_id)
+    except StoreError as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+    if not rows:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND, f"no account {account_id!r} in run {run.run_id}"
+        )
+    row = rows[0]
+    history = services.store.history(account_id)
+    return AccountDetail(
+        **_row(row).model_dump(),
+        run_id=run.run_id,
+        as_of=run.as_of.isoformat(),
+        disqualified_because=row["disqualified_because"],
+        components={component: row[component] for component in COMPONENTS},
+        reasons=row["reasons"],
+        domain=row["domain"],
+        industry=row["industry"],
+        country=row["country"],
+        history=[
+            HistoryPoint(
+                run_id=point["run_id"],
+                as_of=point["as_of"].isoformat(),
+                score=point["score"],
+                tier=point["tier"],
+                rank=point["rank"],
+            )
+            for point in history
+        ],
+    )

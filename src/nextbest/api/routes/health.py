@@ -1,0 +1,26 @@
+"""Liveness and readiness, without an API key."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, HTTPException, status
+
+from nextbest.api.deps import ServicesDep
+from nextbest.scoring.errors import StoreError
+
+router = APIRouter(tags=["health"])
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    """The process is up."""
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(services: ServicesDep) -> dict[str, str | bool]:
+    """The run store answers and holds a scoring run; says whether content search is ready."""
+    try:
+        run = services.store.run()
+    except StoreError as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+    return {"status": "ready", "run_id": run.run_id, "content": services.library is not None}

@@ -1,0 +1,119 @@
+"""The HTTP service: API keys and scopes, health checks, and the account routes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from nextbest.api.cli import app as cli
+from nextbest.api.keys import KeyStore
+from nextbest.api.main import create_app
+from nextbest.scoring.store import RunStore
+from nextbest.settings import Settings, get_settings
+
+
+@pytest.fixture
+def client(scored_sample: tuple[Path, str], tmp_path: Path) -> Iterator[TestClient]:
+    settings = Settings(home=tmp_path)
+    with TestClient(create_app(settings, scored_sample[1])) as test_client:
+        yield test_client
+
+
+def _key(url: str, scope: str) -> dict[str, str]:
+    _, token = KeyStore(RunStore(url)).create(scope)  # type: ignore[arg-type]
+    return {"Authorization": f"Bearer {token}"}
+
+
+def test_health_checks_need_no_key(client: TestClient) -> None:
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz").json()
+    assert (ready["status"], ready["content"]) == ("ready", False)
+
+
+def test_a_missing_or_wrong_key_is_refused(client: TestClient) -> None:
+    missing = client.get("/v1/accounts")
+    wrong = client.get("/v1/accounts", headers={"Authorization": "Bearer nb_0000_nope"})
+
+    assert (missing.status_code, missing.json()) == (
+        401,
+        {"detail": "missing API key: send `Authorization: Bearer KEY`"},
+    )
+    assert (wrong.status_code, wrong.json()) == (401, {"detail": "invalid API key"})
+
+
+def test_accounts_are_listed_in_rank_order_with_filters(
+    client: TestClient, scored_sample: tuple[Path, str]
+) -> None:
+    headers = _key(scored_sample[1], "read")
+
+    page = client.get("/v1/accounts", params={"tier": "A", "limit": 5}, headers=headers).json()
+    unqualified = client.get(
+        "/v1/accounts", params={"qualified": "false", "limit": 500}, headers=headers
+    ).json()
+
+    assert [row["account_id"] for row in page["accounts"]][:3] == [
+        "ACC-000166",
+        "ACC-000030",
+        "ACC-000053",
+    ]
+    assert {row["tier"] for row in page["accounts"]} == {"A"}
+    assert (page["total"], page["limit"], page["as_of"]) == (200, 5, "2026-12-01")
+    assert unqualified["accounts"]
+    assert not any(row["qualified"] for row in unqualified["accounts"])
+
+
+def test_one_account_has_components_reasons_and_history(
+    client: TestClient, scored_sample: tuple[Path, str]
+) -> None:
+    response = client.get("/v1/accounts/ACC-000166", headers=_key(scored_sample[1], "admin"))
+
+    account = response.json()
+    assert response.status_code == 200
+    assert (account["tier"], account["score"], account["rank"]) == ("A", 94.7, 1)
+    assert set(account["components"]) == {
+        "fit",
+        "intent",
+        "relationship",
+        "engagement",
+        "negative",
+    }
+    assert account["history"][0]["score"] == 94.7
+    assert response.headers["X-Request-ID"]
+
+
+def test_an_unknown_account_is_a_404(client: TestClient, scored_sample: tuple[Path, str]) -> None:
+    response = client.get("/v1/accounts/NOPE", headers=_key(scored_sample[1], "read"))
+
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("no account 'NOPE' in run ")
+
+
+def test_api_key_create_prints_the_key_alone_on_the_last_line(tmp_path: Path) -> None:
+    get_settings.cache_clear()
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+
+    result = CliRunner().invoke(
+        cli, ["api-key", "create", "--scope", "write", "--name", "crm", "--db", url]
+    )
+
+    token = result.stdout.strip().splitlines()[-1]
+    assert result.exit_code == 0, result.output
+    assert token.startswith("nb_")
+    key = KeyStore(RunStore(url)).check(token)
+    assert key is not None
+    assert (key.name, key.scope) == ("crm", "write")
+    assert token not in Path(tmp_path / "runs.db").read_bytes().decode("latin-1")
+
+
+def test_a_weak_scope_is_refused_where_a_wider_one_is_needed() -> None:
+    from nextbest.api.keys import ApiKey
+
+    reader = ApiKey("k1", "r", "read")
+
+    assert reader.allows("read")
+    assert not reader.allows("write")
+    assert ApiKey("k2", "a", "admin").allows("write")
