@@ -117,3 +117,30 @@ def test_a_weak_scope_is_refused_where_a_wider_one_is_needed() -> None:
     assert reader.allows("read")
     assert not reader.allows("write")
     assert ApiKey("k2", "a", "admin").allows("write")
+
+
+def test_a_brief_needs_the_write_scope_and_is_cached_per_run(
+    client: TestClient, scored_sample: tuple[Path, str]
+) -> None:
+    reader = _key(scored_sample[1], "read")
+    writer = _key(scored_sample[1], "write")
+
+    refused = client.post("/v1/accounts/ACC-000166/brief", headers=reader)
+    first = client.post("/v1/accounts/ACC-000166/brief", headers=writer)
+    second = client.post("/v1/accounts/ACC-000166/brief", headers=writer)
+
+    assert refused.status_code == 403
+    assert refused.json() == {"detail": "this API key has scope 'read'; this route needs 'write'"}
+    assert first.status_code == 200
+    assert (first.json()["tier"], first.json()["generated_by"]) == ("A", "rules")
+    assert second.json() == first.json()
+    assert len(client.app.state.services.briefs) == 1
+
+
+def test_a_brief_for_an_unknown_account_is_a_404(
+    client: TestClient, scored_sample: tuple[Path, str]
+) -> None:
+    response = client.post("/v1/accounts/NOPE/brief", headers=_key(scored_sample[1], "admin"))
+
+    assert response.status_code == 404
+    assert response.json()["detail"].startswith("no account 'NOPE' in the run of 2026-12-01")

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from nextbest.agent.brief import Brief
 from nextbest.api.keys import ApiKey, KeyStore, Scope
 from nextbest.scoring.store import RunStore
 from nextbest.settings import Settings
@@ -23,6 +24,8 @@ class Services:
     store: RunStore
     keys: KeyStore
     library: ContentSource | None
+    # Briefs by (run id, account id, model used), oldest first, for the brief route.
+    briefs: dict[tuple[str, str, bool], Brief] = field(default_factory=dict)
 
 
 def get_services(request: Request) -> Services:

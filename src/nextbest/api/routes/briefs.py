@@ -1,0 +1,52 @@
+"""The next-best-action brief of one account, cached per scoring run."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Query, status
+from fastapi.concurrency import run_in_threadpool
+
+from nextbest.agent.brief import Brief
+from nextbest.agent.llm import LLMNotConfiguredError, make_brief
+from nextbest.api.deps import ServicesDep, WriterDep
+from nextbest.scoring.errors import StoreError
+from nextbest.tools import ToolDeps, ToolError
+
+router = APIRouter(prefix="/v1/accounts", tags=["briefs"])
+CACHE_SIZE = 2_000
+
+
+@router.post("/{account_id}/brief")
+async def brief(
+    account_id: str,
+    services: ServicesDep,
+    _caller: WriterDep,
+    llm: Annotated[
+        bool | None,
+        Query(description="Use the language model; default: when one is configured."),
+    ] = None,
+) -> Brief:
+    """Whom to contact, on which channel, when, with which content and drafts.
+
+    The same run, account and mode give the cached brief.
+    """
+    try:
+        deps = ToolDeps.latest(services.store, services.library)
+    except StoreError as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+    use_llm = services.settings.llm_enabled if llm is None else llm
+    key = (deps.run.run_id, account_id, use_llm)
+    cached = services.briefs.get(key)
+    if cached is not None:
+        return cached
+    try:
+        result = await run_in_threadpool(make_brief, deps, account_id, services.settings, use_llm)
+    except ToolError as error:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
+    except LLMNotConfiguredError as error:
+        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+    if len(services.briefs) >= CACHE_SIZE:
+        services.briefs.pop(next(iter(services.briefs)))
+    services.briefs[key] = result
+    return result
