@@ -5,9 +5,9 @@
 Generates and scores the sample into a temporary folder, indexes its content library, then:
 
 1. times loading the bundled embedding model (all-MiniLM-L6-v2 on the CPU) and the first brief;
-2. times `rules_brief` for the top `--briefs` accounts once warm, and, as the baseline in the
-   same run, the `account_score` tool alone for the same accounts (the store read every brief
-   starts with); reports p50 and p95 of both.
+2. times `rules_brief` for the top `--briefs` accounts once warm, and reports p50 and p95.
+   The baseline in the same run is the `account_score` tool alone for the same accounts, the
+   store read that every brief starts with.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""A fake OpenAI-compatible server on 127.0.0.1 for tests: scripted answers, recorded requests.
+"""A fake OpenAI-compatible server on 127.0.0.1 for tests: scripted replies, recorded requests.
 
 The real `openai` client (through LangChain's ChatOpenAI) talks to it over HTTP, so the tests
 see exactly what would leave the machine.
@@ -16,7 +16,7 @@ from typing import Any
 
 @dataclass
 class Reply:
-    """One scripted answer to a chat completion request."""
+    """One scripted reply to a chat completion request."""
 
     tool_calls: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
     content: str | None = None

@@ -20,7 +20,7 @@ def test_without_a_model_chat_lists_top_accounts(deps: ToolDeps) -> None:
     assert reply.text.splitlines()[0] == "Top accounts as of 2026-12-01:"
 
 
-def test_without_a_model_chat_explains_a_rank_and_remembers_the_account(deps: ToolDeps) -> None:
+def test_rule_chat_explains_and_remembers(deps: ToolDeps) -> None:
     chat = RuleChat(deps)
 
     why = chat.ask("Why is Zelanta Payments ranked so high?")
@@ -33,7 +33,7 @@ def test_without_a_model_chat_explains_a_rank_and_remembers_the_account(deps: To
     assert brief.brief.account_id == "ACC-000166"
 
 
-def test_without_a_model_chat_says_plainly_what_it_cannot_do(deps: ToolDeps) -> None:
+def test_rule_chat_states_its_limits(deps: ToolDeps) -> None:
     reply = RuleChat(deps).ask("Summarise last quarter's pipeline for the board")
 
     assert reply.text == NO_MODEL
@@ -72,7 +72,7 @@ def test_when_the_model_fails_chat_answers_from_rules(deps: ToolDeps) -> None:
     assert reply.accounts is not None
 
 
-def test_who_to_call_at_an_account_lists_its_contacts(deps: ToolDeps) -> None:
+def test_rule_chat_who_to_call_at(deps: ToolDeps) -> None:
     reply = RuleChat(deps).ask("Who should I call at Zelanta Payments?")
 
     assert reply.text.splitlines()[0] == "At Zelanta Payments Ltd (ACC-000166), contact:"
@@ -81,7 +81,7 @@ def test_who_to_call_at_an_account_lists_its_contacts(deps: ToolDeps) -> None:
     )
 
 
-def test_an_unknown_tier_is_named(deps: ToolDeps) -> None:
+def test_rule_chat_unknown_tier(deps: ToolDeps) -> None:
     assert RuleChat(deps).ask("top 5 tier Z").text == (
         "There is no tier 'Z': tiers are A, B and C."
     )

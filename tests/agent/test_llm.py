@@ -54,7 +54,7 @@ def _script(draft: dict[str, object]) -> list[Reply]:
     ]
 
 
-def test_the_agent_calls_the_tools_and_its_brief_keeps_the_core_facts(deps: ToolDeps) -> None:
+def test_llm_brief_keeps_core_facts(deps: ToolDeps) -> None:
     with FakeOpenAI(_script(_draft())) as fake:
         brief = llm_brief(deps, ACCOUNT, _settings(fake))
 
@@ -103,14 +103,14 @@ def test_no_contact_email_or_phone_reaches_the_model(deps: ToolDeps) -> None:
         assert contact["phone"] not in sent
 
 
-def test_a_setting_allows_contact_details_to_reach_the_model(deps: ToolDeps) -> None:
+def test_llm_share_contact_details_setting(deps: ToolDeps) -> None:
     with FakeOpenAI(_script(_draft())) as fake:
         llm_brief(deps, ACCOUNT, _settings(fake, share_contact_details=True))
 
     assert "rahul.lee@zelantapayments.com" in fake.body_text()
 
 
-def test_an_invented_tier_score_and_content_id_change_nothing(deps: ToolDeps) -> None:
+def test_llm_invented_tier_and_content(deps: ToolDeps) -> None:
     draft = _draft(
         content=[{"id": "made-up-case-study", "reason": "great"}],
         drafts={
@@ -140,7 +140,7 @@ def test_an_invented_tier_score_and_content_id_change_nothing(deps: ToolDeps) ->
     ]
 
 
-def test_a_draft_with_no_grounded_sentence_left_uses_the_rules_draft(deps: ToolDeps) -> None:
+def test_llm_empty_draft_uses_rules(deps: ToolDeps) -> None:
     draft = _draft(
         drafts={
             "email_subject": "Save 40% today",
@@ -189,9 +189,7 @@ def test_a_draft_with_no_grounded_sentence_left_uses_the_rules_draft(deps: ToolD
         "null-message",
     ],
 )
-def test_a_model_failure_returns_the_rules_brief_marked_as_fallback(
-    deps: ToolDeps, reply: Reply, reason: str
-) -> None:
+def test_llm_failure_falls_back(deps: ToolDeps, reply: Reply, reason: str) -> None:
     with FakeOpenAI([reply]) as fake:
         brief = llm_brief(deps, ACCOUNT, _settings(fake, llm_timeout=1.0))
 
@@ -283,7 +281,7 @@ def test_instructions_in_crm_fields_change_nothing(tmp_path: Path) -> None:
     assert injection in fake.body_text()
 
 
-def test_the_agent_stops_when_its_time_budget_is_spent(deps: ToolDeps) -> None:
+def test_llm_budget_spent(deps: ToolDeps) -> None:
     slow = [Reply(tool_calls=[("account_score", {"account_id": ACCOUNT})], delay=0.4)]
 
     with FakeOpenAI(slow) as fake:
@@ -326,7 +324,7 @@ def test_ids_and_figures_no_tool_returned_are_dropped(deps: ToolDeps) -> None:
     ]
 
 
-def test_a_disqualified_account_gets_no_model_outreach(deps: ToolDeps) -> None:
+def test_llm_disqualified_no_outreach(deps: ToolDeps) -> None:
     with FakeOpenAI(_script(_draft())) as fake:
         brief = llm_brief(deps, "ACC-000131", _settings(fake))
 

@@ -17,7 +17,7 @@ def _first(deps: ToolDeps, tier: str, qualified: bool = True) -> str:
     return next(row["account_id"] for row in rows if row["qualified"] == qualified)
 
 
-def test_a_tier_a_brief_asks_the_ae_to_act_within_one_business_day(deps: ToolDeps) -> None:
+def test_rules_tier_a_ae_within_a_day(deps: ToolDeps) -> None:
     brief = rules_brief(deps, now=NOW, account_id="ACC-000166")
 
     assert (brief.tier, brief.score, brief.generated_by) == ("A", 94.7, "rules")
@@ -50,7 +50,7 @@ def test_channels_follow_what_the_buying_group_answered(deps: ToolDeps) -> None:
     )
 
 
-def test_the_product_comes_from_requests_and_open_deals_before_topics(deps: ToolDeps) -> None:
+def test_product_requests_before_topics(deps: ToolDeps) -> None:
     brief = rules_brief(deps, now=NOW, account_id="ACC-000166")
 
     assert brief.product.name == "Sentinel Detect"
@@ -59,7 +59,7 @@ def test_the_product_comes_from_requests_and_open_deals_before_topics(deps: Tool
     )
 
 
-def test_content_exists_in_the_library_and_was_not_already_consumed(deps: ToolDeps) -> None:
+def test_content_exists_and_is_unseen(deps: ToolDeps) -> None:
     brief = rules_brief(deps, now=NOW, account_id="ACC-000166")
 
     assert len(brief.content) == 2
@@ -79,7 +79,7 @@ def test_tier_b_and_c_get_their_playbooks(deps: ToolDeps) -> None:
     assert {step.channel for step in tier_c.channels} <= {"email", "ads"}
 
 
-def test_a_disqualified_account_is_not_pursued(deps: ToolDeps) -> None:
+def test_rules_disqualified_not_pursued(deps: ToolDeps) -> None:
     account_id = _first(deps, "C", qualified=False)
     reason = deps.store.accounts(deps.run.run_id, account_id=account_id)[0]["disqualified_because"]
 
@@ -120,7 +120,7 @@ def test_business_days_skip_weekends() -> None:
     )
 
 
-def test_the_window_never_starts_in_the_past() -> None:
+def test_window_never_in_the_past() -> None:
     late = datetime(2026, 12, 4, 22, 48, tzinfo=UTC)
     midday = datetime(2026, 12, 3, 11, 20, tzinfo=UTC)
 
@@ -145,7 +145,7 @@ def test_countries_map_to_their_business_time_zone() -> None:
     ]
 
 
-def test_a_disqualified_account_gets_no_drafts_or_content(deps: ToolDeps) -> None:
+def test_rules_disqualified_no_drafts(deps: ToolDeps) -> None:
     brief = rules_brief(deps, now=NOW, account_id=_first(deps, "C", qualified=False))
 
     assert brief.content == []
@@ -153,7 +153,7 @@ def test_a_disqualified_account_gets_no_drafts_or_content(deps: ToolDeps) -> Non
     assert brief.drafts.email_body == ""
 
 
-def test_content_whose_page_the_account_visited_is_not_suggested(deps: ToolDeps) -> None:
+def test_content_skips_visited_pages(deps: ToolDeps) -> None:
     for row in deps.store.accounts(deps.run.run_id, limit=30):
         brief = rules_brief(deps, now=NOW, account_id=row["account_id"])
         visited = {
@@ -171,7 +171,7 @@ def test_drafts_use_the_short_company_name(deps: ToolDeps) -> None:
     assert "Ardus Pharma LLC" not in brief.drafts.email_body + brief.drafts.email_subject
 
 
-def test_tier_b_without_any_response_gets_a_targeted_nurture(deps: ToolDeps) -> None:
+def test_tier_b_silent_gets_nurture(deps: ToolDeps) -> None:
     from nextbest.agent.rules import channel_plan, gather, playbook_for
 
     facts = gather(deps, _first(deps, "B"))
@@ -188,7 +188,7 @@ def test_tier_b_without_any_response_gets_a_targeted_nurture(deps: ToolDeps) -> 
     ]
 
 
-def test_a_fresh_demo_request_shortens_the_window_whatever_the_tier(deps: ToolDeps) -> None:
+def test_timing_fresh_demo_within_a_day(deps: ToolDeps) -> None:
     from nextbest.agent.rules import Trigger, gather, timing
 
     facts = gather(deps, _first(deps, "C"))
@@ -200,7 +200,7 @@ def test_a_fresh_demo_request_shortens_the_window_whatever_the_tier(deps: ToolDe
     assert window_.reason.startswith("Tier C: within one business day")
 
 
-def test_content_covers_a_topic_of_the_product_we_lead_with(deps: ToolDeps) -> None:
+def test_content_matches_product_topic(deps: ToolDeps) -> None:
     products = deps.config.products
     checked = 0
     for row in deps.store.accounts(deps.run.run_id, limit=40):

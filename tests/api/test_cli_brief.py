@@ -18,9 +18,7 @@ def _env(tmp_path: Path) -> dict[str, str]:
     return {"NEXTBEST_HOME": str(tmp_path), "OPENAI_API_KEY": ""}
 
 
-def test_brief_prints_json_with_every_field_a_rep_needs(
-    scored_sample: tuple[Path, str], tmp_path: Path
-) -> None:
+def test_brief_json_fields(scored_sample: tuple[Path, str], tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["brief", "ACC-000166", "--json", "--db", scored_sample[1]], env=_env(tmp_path)
     )
@@ -59,9 +57,7 @@ def test_brief_prints_markdown(scored_sample: tuple[Path, str], tmp_path: Path) 
     assert "**Next step:** AE: personal outreach within one business day" in result.output
 
 
-def test_brief_for_an_unknown_account_fails_with_a_message(
-    scored_sample: tuple[Path, str], tmp_path: Path
-) -> None:
+def test_brief_unknown_account(scored_sample: tuple[Path, str], tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["brief", "Nosuch Corp", "--db", scored_sample[1]], env=_env(tmp_path)
     )
@@ -73,9 +69,7 @@ def test_brief_for_an_unknown_account_fails_with_a_message(
     )
 
 
-def test_llm_without_a_key_says_how_to_configure_one(
-    scored_sample: tuple[Path, str], tmp_path: Path
-) -> None:
+def test_brief_llm_without_key(scored_sample: tuple[Path, str], tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["brief", "ACC-000166", "--llm", "--db", scored_sample[1]], env=_env(tmp_path)
     )
@@ -98,7 +92,7 @@ def test_chat_answers_one_message_per_turn(scored_sample: tuple[Path, str], tmp_
     assert any(line.startswith("Ardus Pharma LLC (ACC-000030) is tier A") for line in lines)
 
 
-def test_an_invalid_setting_names_the_variable_and_value(tmp_path: Path) -> None:
+def test_cli_invalid_setting(tmp_path: Path) -> None:
     env = _env(tmp_path) | {"NEXTBEST_LLM_TIMEOUT": "soon"}
 
     result = runner.invoke(app, ["brief"], env=env)

@@ -34,7 +34,7 @@ def test_health_checks_need_no_key(client: TestClient) -> None:
     assert (ready["status"], ready["content"]) == ("ready", False)
 
 
-def test_a_missing_or_wrong_key_is_refused(client: TestClient) -> None:
+def test_service_missing_or_invalid_key(client: TestClient) -> None:
     missing = client.get("/v1/accounts")
     wrong = client.get("/v1/accounts", headers={"Authorization": "Bearer nb_0000_nope"})
 
@@ -85,14 +85,14 @@ def test_one_account_has_components_reasons_and_history(
     assert response.headers["X-Request-ID"]
 
 
-def test_an_unknown_account_is_a_404(client: TestClient, scored_sample: tuple[Path, str]) -> None:
+def test_service_unknown_account_404(client: TestClient, scored_sample: tuple[Path, str]) -> None:
     response = client.get("/v1/accounts/NOPE", headers=_key(scored_sample[1], "read"))
 
     assert response.status_code == 404
     assert response.json()["detail"].startswith("no account 'NOPE' in run ")
 
 
-def test_api_key_create_prints_the_key_alone_on_the_last_line(tmp_path: Path) -> None:
+def test_api_key_create_last_line(tmp_path: Path) -> None:
     get_settings.cache_clear()
     url = f"sqlite:///{tmp_path / 'runs.db'}"
 
@@ -109,7 +109,7 @@ def test_api_key_create_prints_the_key_alone_on_the_last_line(tmp_path: Path) ->
     assert token not in Path(tmp_path / "runs.db").read_bytes().decode("latin-1")
 
 
-def test_a_weak_scope_is_refused_where_a_wider_one_is_needed() -> None:
+def test_api_key_scope_order() -> None:
     from nextbest.api.keys import ApiKey
 
     reader = ApiKey("k1", "r", "read")
@@ -119,27 +119,23 @@ def test_a_weak_scope_is_refused_where_a_wider_one_is_needed() -> None:
     assert ApiKey("k2", "a", "admin").allows("write")
 
 
-def test_a_brief_needs_the_write_scope_and_is_cached_per_run(
-    client: TestClient, scored_sample: tuple[Path, str]
-) -> None:
+def test_brief_route_scope_and_cache(client: TestClient, scored_sample: tuple[Path, str]) -> None:
     reader = _key(scored_sample[1], "read")
     writer = _key(scored_sample[1], "write")
 
-    refused = client.post("/v1/accounts/ACC-000166/brief", headers=reader)
+    rejected = client.post("/v1/accounts/ACC-000166/brief", headers=reader)
     first = client.post("/v1/accounts/ACC-000166/brief", headers=writer)
     second = client.post("/v1/accounts/ACC-000166/brief", headers=writer)
 
-    assert refused.status_code == 403
-    assert refused.json() == {"detail": "this API key has scope 'read'; this route needs 'write'"}
+    assert rejected.status_code == 403
+    assert rejected.json() == {"detail": "this API key has scope 'read'; this route needs 'write'"}
     assert first.status_code == 200
     assert (first.json()["tier"], first.json()["generated_by"]) == ("A", "rules")
     assert second.json() == first.json()
     assert len(client.app.state.services.briefs) == 1
 
 
-def test_a_brief_for_an_unknown_account_is_a_404(
-    client: TestClient, scored_sample: tuple[Path, str]
-) -> None:
+def test_brief_route_unknown_account(client: TestClient, scored_sample: tuple[Path, str]) -> None:
     response = client.post("/v1/accounts/NOPE/brief", headers=_key(scored_sample[1], "admin"))
 
     assert response.status_code == 404

@@ -52,7 +52,7 @@ def test_batches_give_the_same_evidence_as_one_pass(
     assert batched == whole
 
 
-def test_an_unanswered_call_is_not_a_response(scored_sample: tuple[Path, str]) -> None:
+def test_evidence_unanswered_call(scored_sample: tuple[Path, str]) -> None:
     for item in _evidence(scored_sample[0]).values():
         for contact in item["contacts"] or []:
             for engagement in contact["engaged_with"] or []:

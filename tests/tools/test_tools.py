@@ -9,7 +9,7 @@ import pytest
 from nextbest.tools import TOOLS, ToolDeps, ToolError, run_tool
 
 
-def test_account_score_returns_the_core_score_tier_and_reasons(deps: ToolDeps) -> None:
+def test_account_score_core_values(deps: ToolDeps) -> None:
     stored = deps.store.accounts(deps.run.run_id, account_id="ACC-000166")[0]
 
     result = json.loads(run_tool(deps, "account_score", {"account_id": "ACC-000166"}))
@@ -21,13 +21,13 @@ def test_account_score_returns_the_core_score_tier_and_reasons(deps: ToolDeps) -
     assert result["as_of"] == "2026-12-01"
 
 
-def test_account_score_finds_an_account_by_part_of_its_name(deps: ToolDeps) -> None:
+def test_account_score_partial_name(deps: ToolDeps) -> None:
     result = json.loads(run_tool(deps, "account_score", {"account_id": "zelanta payments"}))
 
     assert result["account_id"] == "ACC-000166"
 
 
-def test_an_unknown_account_gets_a_message_saying_what_to_do(deps: ToolDeps) -> None:
+def test_account_score_unknown_account(deps: ToolDeps) -> None:
     with pytest.raises(ToolError) as error:
         run_tool(deps, "account_score", {"account_id": "Nosuch Corp"})
 
@@ -81,7 +81,7 @@ def test_surging_topics_give_weekly_scores_and_our_products(deps: ToolDeps) -> N
     assert all(topic["best_score"] >= result["surge_threshold"] for topic in result["topics"])
 
 
-def test_the_timeline_is_newest_first_and_before_the_as_of_date(deps: ToolDeps) -> None:
+def test_timeline_newest_first(deps: ToolDeps) -> None:
     result = json.loads(
         run_tool(deps, "engagement_timeline", {"account_id": "ACC-000166", "limit": 15})
     )
@@ -92,7 +92,7 @@ def test_the_timeline_is_newest_first_and_before_the_as_of_date(deps: ToolDeps) 
     assert times[0] < "2026-12-01"
 
 
-def test_the_buying_group_hides_emails_and_phones_unless_allowed(deps: ToolDeps) -> None:
+def test_buying_group_hides_contact_details(deps: ToolDeps) -> None:
     hidden = run_tool(deps, "buying_group", {"account_id": "ACC-000166"})
     shown = run_tool(deps.trusted(), "buying_group", {"account_id": "ACC-000166"})
 
@@ -104,7 +104,7 @@ def test_the_buying_group_hides_emails_and_phones_unless_allowed(deps: ToolDeps)
     assert json.loads(hidden)["contacts"][0]["email"] == "[redacted]"
 
 
-def test_the_buying_group_lists_channels_and_what_each_contact_did(deps: ToolDeps) -> None:
+def test_buying_group_channels_and_responses(deps: ToolDeps) -> None:
     result = json.loads(run_tool(deps, "buying_group", {"account_id": "ACC-000166"}))
 
     emily = result["contacts"][0]
@@ -135,14 +135,14 @@ def test_content_search_filters_by_persona_and_stage(deps: ToolDeps) -> None:
         assert deps.library.has(hit["id"])
 
 
-def test_content_search_without_a_library_says_how_to_build_one(deps: ToolDeps) -> None:
+def test_content_search_without_library(deps: ToolDeps) -> None:
     without = ToolDeps(deps.store, deps.run)
 
     with pytest.raises(ToolError, match=r"run `nextbest content index DIR` first"):
         run_tool(without, "search_content", {"query": "ransomware"})
 
 
-def test_every_tool_has_a_docstring_for_the_model_and_a_typed_input() -> None:
+def test_tools_docstrings_and_inputs() -> None:
     for spec in TOOLS:
         assert spec.description, spec.name
         assert spec.input_model.model_json_schema()["properties"], spec.name
@@ -154,7 +154,7 @@ def test_ids_match_whatever_their_case(deps: ToolDeps) -> None:
     assert result["account_id"] == "ACC-000166"
 
 
-def test_a_misspelt_name_gets_the_closest_account(deps: ToolDeps) -> None:
+def test_account_score_misspelt_name(deps: ToolDeps) -> None:
     with pytest.raises(ToolError) as error:
         run_tool(deps, "account_score", {"account_id": "Zelanta Paymants"})
 

@@ -39,7 +39,7 @@ class DeadlineExceededError(Exception):
     """The agent ran past its overall time budget."""
 
 
-# What a failing or misbehaving model server can raise through the client and LangChain: HTTP
+# Exceptions a failing or misbehaving model server raises through the client and LangChain: HTTP
 # errors, timeouts, and replies that are not chat completions (TypeError, KeyError, IndexError,
 # ValueError, which includes invalid JSON).
 MODEL_FAILURES = (
@@ -215,8 +215,8 @@ def llm_brief(
         )
         return _fallback(rules, reason)
     except Exception:
-        # A reply shaped like nothing above breaks LangChain's parsing in its own ways. The rep
-        # still gets a brief, and the traceback goes to the log for whoever runs the server.
+        # Other malformed replies break LangChain's parsing in other ways. The rep still gets a
+        # brief, and the traceback goes to the server log.
         logger.exception("model brief for %s failed unexpectedly", rules.account_id)
         return _fallback(rules, "the model's answer could not be used")
     logger.info(

@@ -418,7 +418,7 @@ def _content_reason(
 
 
 def playbook_for(facts: Facts, tier: str) -> str:
-    """Return the playbook's key: the tier, or B's nurture when nobody has responded yet."""
+    """Return the playbook's key: the tier, or B's nurture plan when no contact has responded."""
     if tier == "B" and not any(contact.responses for contact in facts.group.contacts):
         return "B_nurture"
     return tier

@@ -18,7 +18,7 @@ from nextbest.tools import ContentSource
 
 @dataclass
 class Services:
-    """What the app builds once, in its lifespan."""
+    """The services the app builds once, in its lifespan."""
 
     settings: Settings
     store: RunStore

@@ -11,7 +11,7 @@ import yaml
 
 @cache
 def load(name: str) -> str:
-    """The text of `name` (e.g. `system.md`, `email_tier_a.txt`) from this package."""
+    """Return the text of `name` (e.g. `system.md`, `email_tier_a.txt`) from this package."""
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 

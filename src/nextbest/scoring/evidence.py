@@ -42,7 +42,7 @@ BATCH_TABLES = (
     ("batch_intent", "intent", "account_key"),
     ("batch_opportunities", "opportunities", "account_key"),
 )
-# A call that reached nobody is our touch, not the contact's response.
+# An unanswered call is our touch, not the contact's response.
 UNANSWERED_CALL = (
     r"voice ?mail|\bvm\b|no (answer|pick ?-?up|response|reply)|not (reached|answered)|busy|"
     r"mailbox|left (a )?message|unanswered|missed"

@@ -459,7 +459,7 @@ class RunStore:
 
     @_reading
     def history(self, account_id: str, limit: int = 20) -> list[dict[str, Any]]:
-        """The account's score, tier and rank in each stored run, newest first."""
+        """Return the account's score, tier and rank in each stored run, newest first."""
         accounts, runs = run_accounts_table, runs_table
         query = (
             sa.select(
@@ -480,7 +480,7 @@ class RunStore:
 
     @_reading
     def account_names(self, run_id: str) -> list[tuple[str, str]]:
-        """Every account's id and name in a run, for suggestions when a lookup fails."""
+        """Return every account's id and name in a run, for suggestions when a lookup fails."""
         table = run_accounts_table
         query = sa.select(table.c.account_id, table.c.name).where(table.c.run_id == run_id)
         with self.engine.connect() as connection:
@@ -510,7 +510,7 @@ class RunStore:
 
     @_reading
     def evidence(self, run_id: str, account_id: str) -> dict[str, Any] | None:
-        """The account's contacts, timeline, intent and opportunities; None if not kept."""
+        """Return the account's evidence lists, or None when the run did not keep them."""
         table = run_evidence_table
         query = sa.select(table.c.evidence).where(
             table.c.run_id == run_id, table.c.account_id == account_id

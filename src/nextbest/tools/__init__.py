@@ -6,6 +6,7 @@ Each works without any LLM and returns a pydantic model; `run_tool` gives compac
 from nextbest.tools.accounts import (
     AccountRef,
     AccountScore,
+    AccountSummary,
     TopAccounts,
     TopAccountsInput,
     account_score,
@@ -30,6 +31,7 @@ __all__ = [
     "TOOLS_BY_NAME",
     "AccountRef",
     "AccountScore",
+    "AccountSummary",
     "BuyingGroup",
     "ContentQuery",
     "ContentResults",

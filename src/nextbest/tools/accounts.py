@@ -48,14 +48,30 @@ class TopAccountsInput(BaseModel):
 
 
 class AccountSummary(BaseModel):
+    """One ranked account, as lists of accounts show it."""
+
     account_id: str
     name: str
-    rank: int
-    score: float
+    rank: int = Field(description="1 is the most likely to buy now.")
+    score: float = Field(description="Composite score 0-100.")
     tier: Tier
     qualified: bool
     owner: str | None = None
-    top_reason: str | None = None
+    top_reason: str | None = Field(None, description="The strongest reason, with its points.")
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> AccountSummary:
+        """Build the summary from a row of the run store."""
+        return cls(
+            account_id=row["account_id"],
+            name=row["name"],
+            rank=row["rank"],
+            score=row["score"],
+            tier=row["tier"],
+            qualified=row["qualified"],
+            owner=row["owner"],
+            top_reason=row["reasons"][0] if row["reasons"] else None,
+        )
 
 
 class TopAccounts(BaseModel):
@@ -127,19 +143,7 @@ def top_accounts(deps: ToolDeps, query: TopAccountsInput) -> TopAccounts:
         limit=query.limit,
     )
     return TopAccounts(
-        accounts=[
-            AccountSummary(
-                account_id=row["account_id"],
-                name=row["name"],
-                rank=row["rank"],
-                score=row["score"],
-                tier=row["tier"],
-                qualified=row["qualified"],
-                owner=row["owner"],
-                top_reason=row["reasons"][0] if row["reasons"] else None,
-            )
-            for row in rows
-        ],
+        accounts=[AccountSummary.from_row(row) for row in rows],
         as_of=deps.run.as_of.isoformat(),
         run_id=deps.run.run_id,
     )

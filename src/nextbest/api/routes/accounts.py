@@ -9,20 +9,10 @@ from pydantic import BaseModel, Field
 
 from nextbest.api.deps import ReaderDep, ServicesDep
 from nextbest.scoring.errors import StoreError
+from nextbest.tools import AccountSummary
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 COMPONENTS = ("fit", "intent", "relationship", "engagement", "negative")
-
-
-class AccountRow(BaseModel):
-    account_id: str
-    name: str
-    rank: int = Field(description="1 is the most likely to buy now.")
-    score: float = Field(description="Composite score 0-100.")
-    tier: Literal["A", "B", "C"]
-    qualified: bool
-    owner: str | None = None
-    top_reason: str | None = Field(None, description="The strongest reason, with its points.")
 
 
 class AccountPage(BaseModel):
@@ -31,7 +21,7 @@ class AccountPage(BaseModel):
     total: int | None = Field(None, description="Accounts in the run, before filters.")
     offset: int
     limit: int
-    accounts: list[AccountRow]
+    accounts: list[AccountSummary]
 
 
 class HistoryPoint(BaseModel):
@@ -42,7 +32,7 @@ class HistoryPoint(BaseModel):
     rank: int
 
 
-class AccountDetail(AccountRow):
+class AccountDetail(AccountSummary):
     run_id: str
     as_of: str
     disqualified_because: str | None = None
@@ -52,19 +42,6 @@ class AccountDetail(AccountRow):
     industry: str | None = None
     country: str | None = None
     history: list[HistoryPoint] = Field(description="Score and tier in each stored run.")
-
-
-def _row(row: dict) -> AccountRow:
-    return AccountRow(
-        account_id=row["account_id"],
-        name=row["name"],
-        rank=row["rank"],
-        score=row["score"],
-        tier=row["tier"],
-        qualified=row["qualified"],
-        owner=row["owner"],
-        top_reason=row["reasons"][0] if row["reasons"] else None,
-    )
 
 
 @router.get("")
@@ -99,13 +76,13 @@ def list_accounts(
         total=run.accounts,
         offset=offset,
         limit=limit,
-        accounts=[_row(row) for row in rows],
+        accounts=[AccountSummary.from_row(row) for row in rows],
     )
 
 
 @router.get("/{account_id}")
 def get_account(account_id: str, services: ServicesDep, _caller: ReaderDep) -> AccountDetail:
-    """One account: components, reasons, and its score history across runs."""
+    """Return one account with its components, reasons and score history across runs."""
     try:
         run = services.store.run()
         rows = services.store.accounts(run.run_id, account_id=account_id)
@@ -118,7 +95,7 @@ def get_account(account_id: str, services: ServicesDep, _caller: ReaderDep) -> A
     row = rows[0]
     history = services.store.history(account_id)
     return AccountDetail(
-        **_row(row).model_dump(),
+        **AccountSummary.from_row(row).model_dump(),
         run_id=run.run_id,
         as_of=run.as_of.isoformat(),
         disqualified_because=row["disqualified_because"],

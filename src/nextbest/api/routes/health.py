@@ -12,13 +12,14 @@ router = APIRouter(tags=["health"])
 
 @router.get("/healthz")
 def healthz() -> dict[str, str]:
-    """The process is up."""
+    """Report that the process is up."""
     return {"status": "ok"}
 
 
 @router.get("/readyz")
 def readyz(services: ServicesDep) -> dict[str, str | bool]:
-    """The run store answers and holds a scoring run; says whether content search is ready."""
+    """Check that the run store responds and contains a run, and report whether content search
+    is available."""
     try:
         run = services.store.run()
     except StoreError as error:
