@@ -617,14 +617,49 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
     db: DbOption = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Folder of exports that `POST /v1/runs` scores (or NEXTBEST_DATA_DIR).",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Scoring config for those runs (or NEXTBEST_CONFIG).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API (under /v1, documented at /docs). Every route but the health checks
-    needs an API key: create one with `nextbest api-key create`."""
+    """Serve the rep chat page at /, the HTTP API under /v1 (documented at /docs) and, when
+    configured, the Slack bot at /slack/events.
+
+    Every route but the page and the health checks needs an API key: create one with
+    `nextbest api-key create --scope read|write|admin`. Allow browser origins other than the
+    page's own with NEXTBEST_CORS_ORIGINS='["https://crm.example.com"]'.
+    """
     import uvicorn
 
     from nextbest.api.main import create_app
 
-    uvicorn.run(create_app(load_settings(), db), host=host, port=port, log_level="info")
+    settings = load_settings()
+    updates: dict[str, Path] = {}
+    if data_dir is not None:
+        if not data_dir.is_dir():
+            usage_error("--data", f"{data_dir} is not a folder")
+        updates["data_dir"] = data_dir
+    if config is not None:
+        if not config.is_file():
+            usage_error("--config", f"{config} is not a file")
+        updates["config"] = config
+    settings = settings.model_copy(update=updates)
+    out.print(f"Serving on http://{host}:{port}/ (API documentation at /docs); Ctrl+C stops.")
+    # The app logs one line per request with its id; uvicorn's access log would repeat it
+    # with the query string, which can carry names.
+    uvicorn.run(create_app(settings, db), host=host, port=port, log_level="info", access_log=False)
 
 
 @app.command("sample-data")

@@ -7,12 +7,14 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
 
 from nextbest.api import logs
-from nextbest.api.deps import Services
+from nextbest.api.deps import KEYED_RESPONSES, Services
 from nextbest.api.jobs import ScoringJobs
 from nextbest.api.keys import KeyStore
 from nextbest.api.logs import logger
@@ -83,8 +85,37 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
         )
 
     app.include_router(health.router)
-    app.include_router(accounts.router)
-    app.include_router(briefs.router)
-    app.include_router(chat.router)
-    app.include_router(runs.router)
+    for router in (accounts.router, briefs.router, chat.router, runs.router):
+        app.include_router(router, responses=KEYED_RESPONSES)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+# FastAPI's own validation error schemas come without field descriptions.
+_VALIDATION_FIELDS = {
+    "HTTPValidationError": {"detail": "One entry per invalid value."},
+    "ValidationError": {
+        "loc": "Where the value is: body, query or path, then the field names.",
+        "msg": "What is wrong with it.",
+        "type": "The kind of error, such as missing or string_too_long.",
+        "input": "The value as received.",
+        "ctx": "Details such as the limit that was exceeded.",
+    },
+}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """Return the OpenAPI document, every field described, built once."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    schemas = document.get("components", {}).get("schemas", {})
+    for name, fields in _VALIDATION_FIELDS.items():
+        for field_name, text in fields.items():
+            spec = schemas.get(name, {}).get("properties", {}).get(field_name)
+            if spec is not None:
+                spec.setdefault("description", text)
+    app.openapi_schema = document
+    return document

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.concurrency import run_in_threadpool
 
 from nextbest.agent.brief import Brief
 from nextbest.agent.llm import LLMNotConfiguredError, make_brief
-from nextbest.api.deps import ServicesDep, WriterDep
+from nextbest.api.deps import ErrorDetail, ServicesDep, WriterDep
 from nextbest.scoring.errors import StoreError
 from nextbest.tools import ToolDeps, ToolError
 
@@ -17,9 +17,15 @@ router = APIRouter(prefix="/v1/accounts", tags=["briefs"])
 CACHE_SIZE = 2_000
 
 
-@router.post("/{account_id}/brief")
+@router.post(
+    "/{account_id}/brief",
+    responses={
+        400: {"model": ErrorDetail, "description": "A model was asked for; none is configured."},
+        404: {"model": ErrorDetail, "description": "No such account in the latest run."},
+    },
+)
 async def brief(
-    account_id: str,
+    account_id: Annotated[str, Path(description="The account's id in the CRM.")],
     services: ServicesDep,
     _caller: WriterDep,
     llm: Annotated[

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from nextbest.agent.chat import AgentChat, ChatReply, open_chat
 from nextbest.agent.llm import LLMNotConfiguredError
 from nextbest.api.conversations import Conversation
-from nextbest.api.deps import ServicesDep, WriterDep
+from nextbest.api.deps import ErrorDetail, ServicesDep, WriterDep
 from nextbest.api.logs import describe, logger
 from nextbest.scoring.errors import StoreError
 from nextbest.tools import ToolDeps
@@ -104,7 +104,15 @@ def _events(conversation: Conversation, reply: ChatReply) -> list[ServerSentEven
     return events
 
 
-@router.post("/chat", response_class=EventSourceResponse, description=EVENTS)
+@router.post(
+    "/chat",
+    response_class=EventSourceResponse,
+    description=EVENTS,
+    responses={
+        400: {"model": ErrorDetail, "description": "A model was asked for; none is configured."},
+        404: {"model": ErrorDetail, "description": "No such conversation for this key."},
+    },
+)
 async def chat(
     request: ChatRequest,
     conversation: Annotated[Conversation, Depends(conversation_for)],
