@@ -9,7 +9,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from nextbest.agent.brief import Brief
 from nextbest.agent.llm import LLMNotConfiguredError, make_brief
-from nextbest.api.deps import ErrorDetail, ServicesDep, WriterDep
+from nextbest.api.deps import NO_MODEL, NO_MODEL_RESPONSE, ErrorDetail, ServicesDep, WriterDep
 from nextbest.scoring.errors import StoreError
 from nextbest.tools import ToolDeps, ToolError
 
@@ -20,7 +20,7 @@ CACHE_SIZE = 2_000
 @router.post(
     "/{account_id}/brief",
     responses={
-        400: {"model": ErrorDetail, "description": "A model was asked for; none is configured."},
+        409: NO_MODEL_RESPONSE,
         404: {"model": ErrorDetail, "description": "No such account in the latest run."},
     },
 )
@@ -50,8 +50,8 @@ async def brief(
         result = await run_in_threadpool(make_brief, deps, account_id, services.settings, use_llm)
     except ToolError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
-    except LLMNotConfiguredError as error:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+    except LLMNotConfiguredError:
+        raise HTTPException(status.HTTP_409_CONFLICT, NO_MODEL) from None
     if len(services.briefs) >= CACHE_SIZE:
         services.briefs.pop(next(iter(services.briefs)))
     services.briefs[key] = result
