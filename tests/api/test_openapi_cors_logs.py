@@ -103,3 +103,24 @@ def test_log_has_request_ids_but_no_keys_prompts_or_names(
     assert "Dana" not in text
     assert forged.headers["X-Request-ID"] != "x\nINFO fake line"
     assert len(forged.headers["X-Request-ID"]) == 16
+
+
+def test_a_misspelt_query_parameter_is_refused(
+    scored_sample: tuple[Path, str], tmp_path: Path
+) -> None:
+    headers = {"Authorization": f"Bearer {_token(scored_sample[1], 'read')}"}
+    with TestClient(create_app(Settings(home=tmp_path), scored_sample[1])) as client:
+        response = client.get("/v1/accounts", params={"teir": "A"}, headers=headers)
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": [
+            {
+                "type": "extra_forbidden",
+                "loc": ["query", "teir"],
+                "msg": "Unknown query parameter; this route takes: limit, offset, owner, "
+                "qualified, run_id, sort, tier, topic",
+                "input": "A",
+            }
+        ]
+    }

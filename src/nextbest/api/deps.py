@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
 
@@ -50,6 +51,39 @@ class Services:
     conversations: Conversations = field(default_factory=Conversations)
     # Briefs by (run id, account id, model used), oldest first, for the brief route.
     briefs: dict[tuple[str, str, bool], Brief] = field(default_factory=dict)
+
+
+def known_query_only(request: Request) -> None:
+    """Refuse query parameters the route does not take, so a typo is not silently ignored.
+
+    The route's parameters are read from the OpenAPI document, which lists them all.
+    """
+    route = request.scope.get("route")
+    operation = (
+        request.app.openapi()
+        .get("paths", {})
+        .get(getattr(route, "path", ""), {})
+        .get(request.method.lower(), {})
+    )
+    known = {
+        parameter["name"]
+        for parameter in operation.get("parameters", [])
+        if parameter.get("in") == "query"
+    }
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = ", ".join(sorted(known)) or "none"
+        raise RequestValidationError(
+            [
+                {
+                    "type": "extra_forbidden",
+                    "loc": ["query", name],
+                    "msg": f"Unknown query parameter; this route takes: {takes}",
+                    "input": request.query_params[name],
+                }
+                for name in unknown
+            ]
+        )
 
 
 def get_services(request: Request) -> Services:

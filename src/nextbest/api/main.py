@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response, status
+from fastapi import Depends, FastAPI, Request, Response, status
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from nextbest.api import logs
-from nextbest.api.deps import KEYED_RESPONSES, Services
+from nextbest.api.deps import KEYED_RESPONSES, Services, known_query_only
 from nextbest.api.jobs import ScoringJobs
 from nextbest.api.keys import KeyStore
 from nextbest.api.logs import logger
@@ -106,7 +106,9 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
 
     app.include_router(health.router)
     for router in (accounts.router, briefs.router, chat.router, runs.router):
-        app.include_router(router, responses=KEYED_RESPONSES)
+        app.include_router(
+            router, responses=KEYED_RESPONSES, dependencies=[Depends(known_query_only)]
+        )
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

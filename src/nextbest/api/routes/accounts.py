@@ -61,7 +61,9 @@ def list_accounts(
     ] = "rank",
     run_id: Annotated[str | None, Query(description="A stored run; default: the latest.")] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Accounts per page.")] = 50,
-    offset: Annotated[int, Query(ge=0, description="Accounts skipped before the page.")] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=10_000_000, description="Accounts skipped before the page.")
+    ] = 0,
 ) -> AccountPage:
     """Accounts of a run in rank order (or another order), filtered and paginated."""
     try:
