@@ -11,7 +11,7 @@ from fastapi import FastAPI, Request, Response
 
 from nextbest.api.deps import Services
 from nextbest.api.keys import KeyStore
-from nextbest.api.routes import accounts, briefs, health
+from nextbest.api.routes import accounts, briefs, health, page
 from nextbest.scoring.store import RunStore
 from nextbest.settings import Settings
 from nextbest.tools import ContentSource
@@ -62,4 +62,5 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(accounts.router)
     app.include_router(briefs.router)
+    app.include_router(page.router)
     return app
