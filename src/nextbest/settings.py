@@ -50,6 +50,18 @@ class Settings(BaseSettings):
     share_contact_details: bool = Field(
         False, description="Send contact emails and phone numbers to the model."
     )
+    data_dir: Path | None = Field(
+        None, description="Folder of exports that `POST /v1/runs` scores."
+    )
+    config: Path | None = Field(
+        None,
+        description="Scoring config (YAML) that `POST /v1/runs` uses; default: the shipped one.",
+    )
+    cors_origins: list[str] = Field(
+        [],
+        description="Web origins allowed to call the API from a browser, such as "
+        '["https://crm.example.com"]; none by default.',
+    )
 
     @property
     def chroma_dir(self) -> Path:

@@ -10,6 +10,8 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from nextbest.agent.brief import Brief
+from nextbest.api.conversations import Conversations
+from nextbest.api.jobs import ScoringJobs
 from nextbest.api.keys import ApiKey, KeyStore, Scope
 from nextbest.scoring.store import RunStore
 from nextbest.settings import Settings
@@ -24,6 +26,8 @@ class Services:
     store: RunStore
     keys: KeyStore
     library: ContentSource | None
+    jobs: ScoringJobs
+    conversations: Conversations = field(default_factory=Conversations)
     # Briefs by (run id, account id, model used), oldest first, for the brief route.
     briefs: dict[tuple[str, str, bool], Brief] = field(default_factory=dict)
 

@@ -101,6 +101,8 @@ run_evidence_table = sa.Table(
     sa.Column("evidence", sa.Text, nullable=False),
 )
 
+# Orders `accounts` can sort by: rank and name ascending, components best first.
+SORTS = ("rank", "name", "fit", "intent", "relationship", "engagement")
 EVIDENCE_KEYS = ("contacts", "timeline", "seen", "intent", "opportunities")
 ACCOUNT_FIELDS = [column.name for column in run_accounts_table.columns if column.name != "run_id"]
 LEAD_FIELDS = [column.name for column in run_leads_table.columns if column.name != "run_id"]
@@ -168,6 +170,13 @@ def sqlite_path(url: str | None) -> Path | None:
     return Path(parsed.database)
 
 
+def _sqlite_wal(connection: Any, _record: Any) -> None:
+    """Let readers go on while a run is being saved: in WAL mode they see the last commit."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
 def default_db_url() -> str:
     return f"sqlite:///{DEFAULT_DB_PATH}"
 
@@ -205,6 +214,12 @@ class RunStore:
                 ) from None
         try:
             self.engine = sa.create_engine(self.url)
+            if parsed.get_backend_name() == "sqlite" and parsed.database not in (
+                None,
+                "",
+                ":memory:",
+            ):
+                sa.event.listen(self.engine, "connect", _sqlite_wal)
         except ImportError as error:
             raise StoreUnavailableError(
                 f"no database driver for {self._safe_url()} ({error}); install the driver "
@@ -400,6 +415,30 @@ class RunStore:
             )
         return self._info(row)
 
+    @staticmethod
+    def _account_filters(
+        run_id: str,
+        tier: str | None = None,
+        account_id: str | None = None,
+        owner: str | None = None,
+        topic: str | None = None,
+        qualified: bool | None = None,
+    ) -> list[sa.ColumnElement[bool]]:
+        table = run_accounts_table
+        conditions = [table.c.run_id == run_id]
+        if tier:
+            conditions.append(table.c.tier == tier)
+        if account_id is not None:
+            conditions.append(table.c.account_id == account_id)
+        if owner:
+            conditions.append(sa.func.lower(table.c.owner) == owner.strip().lower())
+        if qualified is not None:
+            conditions.append(table.c.qualified == qualified)
+        if topic:
+            needle = json.dumps(f"topic:{topic.strip().lower()}")
+            conditions.append(sa.func.lower(table.c.signals).contains(needle, autoescape=True))
+        return conditions
+
     @_reading
     def accounts(
         self,
@@ -410,28 +449,69 @@ class RunStore:
         owner: str | None = None,
         topic: str | None = None,
         offset: int = 0,
+        qualified: bool | None = None,
+        sort: str = "rank",
     ) -> list[dict[str, Any]]:
-        """Accounts of a run in rank order; `owner` and `topic` match case-insensitively.
+        """Accounts of a run in rank order, or by `sort` (one of SORTS), rank breaking ties.
 
-        `topic` keeps accounts with a scored intent signal on that topic.
+        `owner` and `topic` match case-insensitively; `topic` keeps accounts with a scored intent
+        signal on that topic.
         """
+        if sort not in SORTS:
+            raise StoreError(
+                f"cannot sort accounts by {sort!r}; expected one of {', '.join(SORTS)}"
+            )
         table = run_accounts_table
-        query = sa.select(table).where(table.c.run_id == run_id)
-        if tier:
-            query = query.where(table.c.tier == tier)
-        if account_id is not None:
-            query = query.where(table.c.account_id == account_id)
-        if owner:
-            query = query.where(sa.func.lower(table.c.owner) == owner.strip().lower())
-        if topic:
-            needle = json.dumps(f"topic:{topic.strip().lower()}")
-            query = query.where(sa.func.lower(table.c.signals).contains(needle, autoescape=True))
-        query = query.order_by(table.c.rank).offset(offset)
+        conditions = self._account_filters(run_id, tier, account_id, owner, topic, qualified)
+        order = [table.c.rank]
+        if sort == "name":
+            order.insert(0, sa.func.lower(table.c.name))
+        elif sort != "rank":
+            order.insert(0, table.c[sort].desc())
+        query = sa.select(table).where(*conditions).order_by(*order).offset(offset)
         if limit:
             query = query.limit(limit)
         with self.engine.connect() as connection:
             rows = connection.execute(query).mappings().all()
         return [self._account(dict(row)) for row in rows]
+
+    @_reading
+    def count_accounts(
+        self,
+        run_id: str,
+        tier: str | None = None,
+        owner: str | None = None,
+        topic: str | None = None,
+        qualified: bool | None = None,
+    ) -> int:
+        """Return how many accounts of a run pass the same filters as `accounts`."""
+        conditions = self._account_filters(run_id, tier, None, owner, topic, qualified)
+        query = sa.select(sa.func.count()).select_from(run_accounts_table).where(*conditions)
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar() or 0)
+
+    @_reading
+    def tier_counts(self, run_ids: list[str]) -> dict[str, dict[str, int]]:
+        """Return accounts per tier, and qualified accounts, of each run."""
+        table = run_accounts_table
+        query = (
+            sa.select(
+                table.c.run_id,
+                table.c.tier,
+                sa.func.count().label("accounts"),
+                sa.func.sum(sa.case((table.c.qualified, 1), else_=0)).label("qualified"),
+            )
+            .where(table.c.run_id.in_(run_ids))
+            .group_by(table.c.run_id, table.c.tier)
+        )
+        counts: dict[str, dict[str, int]] = {
+            run_id: {"A": 0, "B": 0, "C": 0, "qualified": 0} for run_id in run_ids
+        }
+        with self.engine.connect() as connection:
+            for row in connection.execute(query):
+                counts[row.run_id][row.tier] = int(row.accounts)
+                counts[row.run_id]["qualified"] += int(row.qualified or 0)
+        return counts
 
     @_reading
     def find_accounts(self, run_id: str, text: str, limit: int = 5) -> list[dict[str, Any]]:

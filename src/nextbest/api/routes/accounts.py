@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, status
 from pydantic import BaseModel, Field
 
 from nextbest.api.deps import ReaderDep, ServicesDep
-from nextbest.scoring.errors import StoreError
+from nextbest.scoring.errors import StoreError, StoreUnavailableError
 from nextbest.tools import AccountSummary
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
@@ -18,7 +18,8 @@ COMPONENTS = ("fit", "intent", "relationship", "engagement", "negative")
 class AccountPage(BaseModel):
     run_id: str
     as_of: str
-    total: int | None = Field(None, description="Accounts in the run, before filters.")
+    total: int = Field(description="Accounts in the run, before filters.")
+    matching: int = Field(description="Accounts that pass the filters, for paging.")
     offset: int
     limit: int
     accounts: list[AccountSummary]
@@ -52,28 +53,43 @@ def list_accounts(
     owner: Annotated[str | None, Query(description="Only this owner, any case.")] = None,
     qualified: Annotated[bool | None, Query(description="Only (un)qualified accounts.")] = None,
     topic: Annotated[str | None, Query(description="Only accounts surging on this topic.")] = None,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    sort: Annotated[
+        Literal["rank", "name", "fit", "intent", "relationship", "engagement"],
+        Query(description="Rank and name ascending; a component's score highest first."),
+    ] = "rank",
+    run_id: Annotated[str | None, Query(description="A stored run; default: the latest.")] = None,
+    limit: Annotated[int, Query(ge=1, le=500, description="Accounts per page.")] = 50,
+    offset: Annotated[int, Query(ge=0, description="Accounts skipped before the page.")] = 0,
 ) -> AccountPage:
-    """Accounts of the latest run in rank order, filtered and paginated."""
+    """Accounts of a run in rank order (or another order), filtered and paginated."""
     try:
-        run = services.store.run()
+        run = services.store.run(run_id)
+    except StoreUnavailableError as error:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+    except StoreError as error:
+        code = status.HTTP_404_NOT_FOUND if run_id else status.HTTP_503_SERVICE_UNAVAILABLE
+        raise HTTPException(code, str(error)) from None
+    try:
         rows = services.store.accounts(
             run.run_id,
             tier=tier,
             owner=owner,
             topic=topic,
-            limit=None if qualified is not None else limit,
-            offset=0 if qualified is not None else offset,
+            qualified=qualified,
+            sort=sort,
+            limit=limit,
+            offset=offset,
+        )
+        matching = services.store.count_accounts(
+            run.run_id, tier=tier, owner=owner, topic=topic, qualified=qualified
         )
     except StoreError as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
-    if qualified is not None:
-        rows = [row for row in rows if row["qualified"] == qualified][offset : offset + limit]
     return AccountPage(
         run_id=run.run_id,
         as_of=run.as_of.isoformat(),
         total=run.accounts,
+        matching=matching,
         offset=offset,
         limit=limit,
         accounts=[AccountSummary.from_row(row) for row in rows],

@@ -1,0 +1,62 @@
+"""Chat conversations kept in memory, each owned by the API key that started it."""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from nextbest.agent.chat import ChatSession
+
+MAX_CONVERSATIONS = 500
+IDLE_SECONDS = 4 * 60 * 60
+
+
+@dataclass
+class Conversation:
+    conversation_id: str
+    owner: str
+    session: ChatSession
+    mode: str
+    last_used: float = field(default_factory=time.monotonic)
+    # One turn at a time: a session's memory is not safe to share between threads.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+
+class Conversations:
+    """The newest conversations, least recently used dropped first, idle ones expired."""
+
+    def __init__(self, limit: int = MAX_CONVERSATIONS, idle: float = IDLE_SECONDS) -> None:
+        self.limit = limit
+        self.idle = idle
+        self._items: OrderedDict[str, Conversation] = OrderedDict()
+
+    def start(self, owner: str, session: ChatSession, mode: str) -> Conversation:
+        self._expire()
+        conversation = Conversation(secrets.token_urlsafe(12), owner, session, mode)
+        self._items[conversation.conversation_id] = conversation
+        while len(self._items) > self.limit:
+            self._items.popitem(last=False)
+        return conversation
+
+    def get(self, conversation_id: str, owner: str) -> Conversation | None:
+        """Return the caller's conversation; another key's conversation counts as unknown."""
+        self._expire()
+        conversation = self._items.get(conversation_id)
+        if conversation is None or conversation.owner != owner:
+            return None
+        conversation.last_used = time.monotonic()
+        self._items.move_to_end(conversation_id)
+        return conversation
+
+    def _expire(self) -> None:
+        cutoff = time.monotonic() - self.idle
+        for conversation_id in [
+            key for key, item in self._items.items() if item.last_used < cutoff
+        ]:
+            del self._items[conversation_id]
+
+    def __len__(self) -> int:
+        return len(self._items)
