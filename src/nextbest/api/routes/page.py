@@ -1,6 +1,6 @@
 """The rep chat page at `/` and its static files under `/static/`.
 
-The page itself needs no API key: it asks for one and sends it with every API request.
+The page itself needs no API key. It prompts for one and sends it with every API request.
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ const SVG = "http://www.w3.org/2000/svg";
 
 function componentBar(key, label, value) {
   const negative = key === "negative";
-  const shown = negative && value > 0 ? `−${formatScore(value)}` : formatScore(value);
+  const valueText = negative && value > 0 ? `−${formatScore(value)}` : formatScore(value);
   const fill = el("span", { class: "bar-fill" });
   // CSSOM properties are allowed under the page's style-src 'self'; style attributes are not.
   fill.style.width = `${Math.max(0, Math.min(100, value))}%`;
@@ -30,39 +30,66 @@ function componentBar(key, label, value) {
         "aria-valuemin": 0,
         "aria-valuemax": 100,
         "aria-valuenow": value,
-        "aria-valuetext": negative ? `${shown} points subtracted` : `${shown} of 100`,
+        "aria-valuetext": negative ? `${valueText} points subtracted` : `${valueText} of 100`,
       },
       fill,
     ),
-    el("span", { class: "bar-value" }, shown),
+    el("span", { class: "bar-value" }, valueText),
   );
 }
 
-/** A line of the scores over runs, oldest on the left; null for fewer than two runs. */
+/** Describe how the score and tier moved from the oldest stored run to the newest. */
+function trend(points) {
+  const first = points[0];
+  const last = points.at(-1);
+  const change = last.score - first.score;
+  let sign = "±";
+  if (change > 0) {
+    sign = "+";
+  } else if (change < 0) {
+    sign = "−";
+  }
+  const moved = `${sign}${formatScore(Math.abs(change))}`;
+  let text = `Score ${formatScore(first.score)} → ${formatScore(last.score)} (${moved})`;
+  text += ` over ${points.length} runs`;
+  if (first.tier !== last.tier) {
+    text += `, tier ${first.tier} → ${last.tier}`;
+  }
+  return text;
+}
+
+/**
+ * Draw the scores over runs as a line, oldest on the left, with the trend in words. Returns null
+ * for fewer than two runs. The vertical axis spans the scores shown plus a margin, not all of
+ * 0-100, so that a move of one point is visible.
+ */
 function sparkline(history) {
   if (history.length < 2) {
     return null;
   }
   const points = [...history].reverse();
+  const scores = points.map((point) => point.score);
+  const low = Math.max(0, Math.min(...scores) - 5);
+  const high = Math.min(100, Math.max(...scores) + 5);
   const width = 300;
-  const height = 60;
+  const height = 48;
   const step = width / (points.length - 1);
+  const y = (score) => height - ((score - low) / (high - low || 1)) * height;
   const coordinates = points
-    .map((point, index) => `${(index * step).toFixed(1)},${(height - (point.score / 100) * height).toFixed(1)}`)
+    .map((point, index) => `${(index * step).toFixed(1)},${y(point.score).toFixed(1)}`)
     .join(" ");
+
+  const description = trend(points);
   const svg = document.createElementNS(SVG, "svg");
   svg.setAttribute("viewBox", `0 0 ${width} ${height}`);
   svg.setAttribute("preserveAspectRatio", "none");
   svg.setAttribute("class", "sparkline");
   svg.setAttribute("role", "img");
-  svg.setAttribute(
-    "aria-label",
-    `Score from ${formatScore(points[0].score)} to ${formatScore(points.at(-1).score)} over ${points.length} runs`,
-  );
+  svg.setAttribute("aria-label", description);
   const line = document.createElementNS(SVG, "polyline");
   line.setAttribute("points", coordinates);
   svg.append(line);
-  return svg;
+  return el("figure", { class: "trend" }, svg, el("figcaption", { class: "muted" }, description));
 }
 
 function historyTable(history) {
@@ -73,7 +100,11 @@ function historyTable(history) {
     el(
       "thead",
       {},
-      el("tr", {}, ["As of", "Score", "Tier", "Rank", "Run"].map((title) => el("th", { scope: "col" }, title))),
+      el(
+        "tr",
+        {},
+        ["As of", "Score", "Tier", "Rank", "Run"].map((title) => el("th", { scope: "col" }, title)),
+      ),
     ),
     el(
       "tbody",
@@ -143,10 +174,18 @@ export function renderAccount(pane, account, onAsk) {
       ),
     ),
     el("h3", {}, "Components"),
-    el("div", { class: "bars" }, COMPONENTS.map(([key, label]) => componentBar(key, label, account.components[key] ?? 0))),
+    el(
+      "div",
+      { class: "bars" },
+      COMPONENTS.map(([key, label]) => componentBar(key, label, account.components[key] ?? 0)),
+    ),
     el("h3", {}, "Reasons"),
     account.reasons.length
-      ? el("ol", { class: "reasons", "aria-label": "Reasons" }, account.reasons.map((reason) => el("li", {}, reason)))
+      ? el(
+          "ol",
+          { class: "reasons", "aria-label": "Reasons" },
+          account.reasons.map((reason) => el("li", {}, reason)),
+        )
       : el("p", { class: "muted" }, "No scored signals."),
     el("h3", {}, "Score history"),
     sparkline(history),

@@ -75,7 +75,7 @@ export async function getJson(path, params = {}) {
 }
 
 /**
- * An incremental parser of a text/event-stream body, as the HTML standard defines it.
+ * Create an incremental parser of a text/event-stream body, as the HTML standard defines it.
  *
  * `push` accepts text in chunks of any size, even ones that split a line or a CRLF, and calls
  * `onEvent({event, data})` for each complete event, with `data` parsed as JSON.
@@ -138,7 +138,7 @@ export function eventStreamParser(onEvent) {
 }
 
 /**
- * POST a chat message and call `onEvent` for each server-sent event of the answer.
+ * POST a chat message and call `onEvent` for each server-sent event of the reply.
  *
  * EventSource cannot send an Authorization header, so the stream is read from fetch's body.
  */

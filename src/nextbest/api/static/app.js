@@ -43,12 +43,18 @@ function askForKey(message = "") {
   keyInput.focus();
 }
 
-/** A sentence for a 401 or 403 that says which key would work. */
+/** Explain a 401 or 403 and name the key that the server would accept. */
 function keyProblem(error) {
   if (error.status === 401) {
-    return `The server rejected the API key (${error.message}). Paste a key from \`${CREATE_KEY}\`.`;
+    return (
+      `The server rejected the API key (${error.message}). ` +
+      `Paste a key from \`${CREATE_KEY}\`.`
+    );
   }
-  return `This API key is not allowed here: ${error.message}. Chat and briefs need a write key from \`${CREATE_KEY}\`.`;
+  return (
+    `This API key is not allowed here: ${error.message}. ` +
+    `Chat and briefs need a write key from \`${CREATE_KEY}\`.`
+  );
 }
 
 keyDialog.addEventListener("submit", (event) => {
@@ -102,7 +108,12 @@ function accountRow(row) {
       ),
       row.top_reason ? el("span", { class: "reason" }, row.top_reason) : null,
     ),
-    el("span", { class: "row-side" }, el("span", { class: "score" }, formatScore(row.score)), tierBadge(row.tier)),
+    el(
+      "span",
+      { class: "row-side" },
+      el("span", { class: "score" }, formatScore(row.score)),
+      tierBadge(row.tier),
+    ),
   );
   return el("li", {}, button);
 }
@@ -118,9 +129,12 @@ function showAccountsPage(page) {
   }
   ownerDatalist();
 
-  byId("run").textContent = `Run ${page.run_id}, as of ${page.as_of}, ${page.total ?? "?"} accounts`;
+  const total = page.total ?? "?";
+  byId("run").textContent = `Run ${page.run_id}, as of ${page.as_of}, ${total} accounts`;
   if (!rows.length) {
-    accountsStatus.textContent = filtered ? "No accounts match these filters." : "This run has no accounts.";
+    accountsStatus.textContent = filtered
+      ? "No accounts match these filters."
+      : "This run has no accounts.";
   } else {
     const range = `${page.offset + 1}–${page.offset + rows.length}`;
     accountsStatus.textContent = filtered
@@ -140,7 +154,8 @@ async function loadAccounts() {
   }
   accountsStatus.textContent = "Loading accounts…";
   try {
-    const page = await getJson("/v1/accounts", { ...state.filters, limit: PAGE_SIZE, offset: state.offset });
+    const params = { ...state.filters, limit: PAGE_SIZE, offset: state.offset };
+    const page = await getJson("/v1/accounts", params);
     showAccountsPage(page);
   } catch (error) {
     accountList.replaceChildren();
@@ -236,7 +251,7 @@ function addMessage(role, ...children) {
   return node;
 }
 
-/** An empty assistant message that the stream's events fill in. */
+/** Add an empty assistant message for the stream's events to fill. */
 function newReply() {
   const text = document.createTextNode("");
   const attachments = el("div", { class: "attachments" });
@@ -251,10 +266,10 @@ function attach(reply, card) {
   scrollToEnd();
 }
 
-/** Scroll to the end, or to the start of a reply with a brief so that its headline shows. */
+/** Scroll to the end, or to the question before a brief so that the brief's headline shows. */
 function scrollAfter(reply) {
   if (reply.hasBrief) {
-    reply.node.scrollIntoView({ block: "start" });
+    (reply.node.previousElementSibling || reply.node).scrollIntoView({ block: "start" });
   } else {
     scrollToEnd();
   }
@@ -305,10 +320,12 @@ async function send(message, reply) {
   try {
     await streamChat(request, (event) => handleEvent(reply, event));
   } catch (error) {
-    // The server forgets conversations when it restarts, so the message starts a new one.
+    // A conversation ends on the server after a restart, four idle hours or a change of key,
+    // so the message starts a new one.
     if (error instanceof ApiError && error.status === 404 && request.conversation_id) {
       forgetConversation();
-      reply.meta.textContent = "The earlier conversation has ended on the server; starting a new one.";
+      reply.meta.textContent =
+        "The earlier conversation has ended on the server, so this starts a new one.";
       await streamChat({ message, conversation_id: null }, (event) => handleEvent(reply, event));
       return;
     }
@@ -333,7 +350,8 @@ async function ask(message) {
   try {
     await send(text, reply);
     if (!reply.finished && !reply.failed) {
-      reply.node.append(el("p", { class: "error", role: "alert" }, "The answer stopped before it finished. Ask again."));
+      const stopped = "The answer stopped before it finished. Ask again.";
+      reply.node.append(el("p", { class: "error", role: "alert" }, stopped));
     }
   } catch (error) {
     let problem = `The question could not be sent: ${error.message}`;

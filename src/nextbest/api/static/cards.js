@@ -6,7 +6,7 @@ import { bulletList, el, formatScore, safeUrl, tierBadge } from "./dom.js";
 const WEEKDAYS = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"];
 const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
 
-/** Date and time of an ISO 8601 timestamp as written, in the account's own offset. */
+/** Split an ISO 8601 timestamp into its day and time as written, in the account's own offset. */
 function localParts(iso) {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso || "");
   if (!match) {
@@ -20,7 +20,7 @@ function localParts(iso) {
   };
 }
 
-/** The contact window, e.g. "Tue 01 Dec 2026, 09:00-17:00 Australia/Sydney". */
+/** Format the contact window, e.g. "Tue 01 Dec 2026, 09:00-17:00 Australia/Sydney". */
 export function contactWindow(timing) {
   const first = localParts(timing.start);
   const last = localParts(timing.end);
@@ -38,7 +38,8 @@ function section(title, ...body) {
 }
 
 function copyButton(label, text) {
-  const button = el("button", { type: "button", class: "quiet small", "aria-label": label }, "Copy");
+  const attributes = { type: "button", class: "quiet small", "aria-label": label };
+  const button = el("button", attributes, "Copy");
   button.addEventListener("click", async () => {
     try {
       await navigator.clipboard.writeText(text);
@@ -93,7 +94,7 @@ function contentItem(pick) {
   return el("li", {}, titleNode, " ", el("code", {}, pick.id), `: ${pick.reason}`);
 }
 
-/** The brief as a card, headed by the account, its tier and score, and why now. */
+/** Render the brief as a card headed by the account, its tier and score. */
 export function briefCard(brief) {
   const timing = brief.timing;
   const product = brief.product.name || "No single product";
@@ -178,7 +179,7 @@ function componentsLine(components) {
 }
 
 /**
- * One account's tier, score and components, with a button that opens it in the account pane.
+ * Render one account's tier, score and components, with a button that opens the account.
  * The reply's text lists the reasons, so the card leaves them out.
  */
 export function accountCard(account, onOpen) {
@@ -206,7 +207,7 @@ export function accountCard(account, onOpen) {
   );
 }
 
-/** A list of accounts whose rows open the account in the account pane. */
+/** Render a list of accounts whose rows open the account in the account pane. */
 export function accountsCard(result, onOpen) {
   const rows = result.accounts.map((row) =>
     el(

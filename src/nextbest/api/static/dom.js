@@ -32,7 +32,7 @@ export function el(tag, attributes = {}, ...children) {
 
 const TIERS = new Set(["A", "B", "C"]);
 
-/** The tier letter in a coloured badge; the letter is there too, so colour is not needed. */
+/** Make a coloured tier badge that spells out the tier too, so colour is not needed. */
 export function tierBadge(tier) {
   const known = TIERS.has(tier) ? tier : "unknown";
   return el("span", { class: `tier tier-${known}`, title: `Tier ${tier}` }, `Tier ${tier}`);
@@ -56,7 +56,7 @@ export function safeUrl(url) {
   }
 }
 
-/** A list of strings as `<ul>`, or a paragraph saying there are none. */
+/** Render strings as a `<ul>`, or as a paragraph saying there are none. */
 export function bulletList(items, empty = "None.") {
   if (!items.length) {
     return el("p", { class: "muted" }, empty);
