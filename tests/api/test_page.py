@@ -243,6 +243,27 @@ def test_rep_opens_top_account_and_gets_brief(page: Any, page_store: dict[str, A
 
 
 @needs_chromium
+def test_filters_and_pages_follow_the_store(page: Any, page_store: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    store = RunStore(page_store["url"])
+    tier_b = store.accounts(store.run().run_id, tier="B")
+    rows = page.get_by_role("list", name="Ranked accounts").get_by_role("listitem")
+    status = page.locator("#accounts-status")
+
+    _connect(page, _key(page_store["url"], "read"))
+    page.get_by_label("Tier").select_option("B")
+    expect(status).to_have_text(f"Accounts 1–25 of {len(tier_b)} matching the filters")
+    expect(rows.first.locator(".name")).to_have_text(tier_b[0]["name"])
+    page.get_by_role("button", name="Next").click()
+
+    expect(status).to_have_text(f"Accounts 26–50 of {len(tier_b)} matching the filters")
+    expect(rows.first.locator(".name")).to_have_text(tier_b[25]["name"])
+    expect(rows.locator(".tier")).to_have_text(["Tier B"] * 25)
+    expect(page.get_by_role("button", name="Previous")).to_be_enabled()
+
+
+@needs_chromium
 def test_drafts_are_collapsed_until_opened(page: Any, page_store: dict[str, Any]) -> None:
     from playwright.sync_api import expect
 

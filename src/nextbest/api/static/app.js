@@ -120,7 +120,8 @@ function accountRow(row) {
 
 function showAccountsPage(page) {
   const rows = page.accounts;
-  const filtered = Object.keys(state.filters).length > 0;
+  const filtered = Object.keys(state.filters).some((name) => name !== "sort");
+  const matching = page.matching ?? page.total;
   accountList.replaceChildren(...rows.map(accountRow));
   for (const row of rows) {
     if (row.owner) {
@@ -129,22 +130,21 @@ function showAccountsPage(page) {
   }
   ownerDatalist();
 
-  const total = page.total ?? "?";
-  byId("run").textContent = `Run ${page.run_id}, as of ${page.as_of}, ${total} accounts`;
+  byId("run").textContent = `Run ${page.run_id}, as of ${page.as_of}, ${page.total} accounts`;
+  const range = `${page.offset + 1}–${page.offset + rows.length}`;
   if (!rows.length) {
     accountsStatus.textContent = filtered
       ? "No accounts match these filters."
-      : "This run has no accounts.";
+      : "No accounts on this page.";
+  } else if (filtered) {
+    accountsStatus.textContent = `Accounts ${range} of ${matching} matching the filters`;
   } else {
-    const range = `${page.offset + 1}–${page.offset + rows.length}`;
-    accountsStatus.textContent = filtered
-      ? `Accounts ${range} matching the filters`
-      : `Accounts ${range} of ${page.total}`;
+    accountsStatus.textContent = `Accounts ${range} of ${matching}`;
   }
-  const more = rows.length === page.limit && (filtered || page.offset + rows.length < page.total);
+  const pages = Math.max(1, Math.ceil(matching / PAGE_SIZE));
   byId("previous-page").disabled = page.offset === 0;
-  byId("next-page").disabled = !more;
-  byId("page-number").textContent = `Page ${Math.floor(page.offset / PAGE_SIZE) + 1}`;
+  byId("next-page").disabled = page.offset + rows.length >= matching;
+  byId("page-number").textContent = `Page ${Math.floor(page.offset / PAGE_SIZE) + 1} of ${pages}`;
 }
 
 async function loadAccounts() {
