@@ -72,6 +72,7 @@ def test_page_needs_no_key_and_sets_csp(scored_sample: tuple[Path, str], tmp_pat
     assert "connect-src 'self';" in policy
     assert script.status_code == 200
     assert "javascript" in script.headers["Content-Type"]
+    assert script.headers["Cache-Control"] == "no-cache"
     assert "/" not in schema["paths"]
 
 

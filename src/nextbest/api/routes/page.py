@@ -5,11 +5,13 @@ The page itself needs no API key. It prompts for one and sends it with every API
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Response
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.types import Scope
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -26,8 +28,26 @@ PAGE_HEADERS = {
     "Cache-Control": "no-cache",
 }
 
+
+class _StaticFiles(StaticFiles):
+    """Static files that browsers revalidate on each load, so that after an upgrade the page
+    does not run old scripts from the cache."""
+
+    def file_response(
+        self,
+        full_path: str | os.PathLike[str],
+        stat_result: os.stat_result,
+        scope: Scope,
+        status_code: int = 200,
+    ) -> Response:
+        response = super().file_response(full_path, stat_result, scope, status_code)
+        response.headers["Cache-Control"] = "no-cache"
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+
 router = APIRouter(include_in_schema=False)
-router.mount("/static", StaticFiles(directory=STATIC), name="static")
+router.mount("/static", _StaticFiles(directory=STATIC), name="static")
 
 
 @router.get("/")
