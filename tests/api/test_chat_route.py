@@ -137,8 +137,11 @@ def test_chat_with_a_model_asked_for_but_none_configured(
         "/v1/chat", json={"message": "top", "llm": True}, headers=_key(scored_sample[1])
     )
 
-    assert response.status_code == 400
-    assert "OPENAI_API_KEY" in response.json()["detail"]
+    assert response.status_code == 409
+    assert response.json() == {
+        "detail": "no language model is configured on this server (its operator sets "
+        "OPENAI_API_KEY); leave llm out or send llm=false for the rule-based answer"
+    }
 
 
 def test_chat_unknown_account_is_answered_not_failed(

@@ -16,74 +16,76 @@ Channel = Literal["email", "phone", "linkedin", "event", "ads"]
 
 
 class BriefContact(BaseModel):
-    contact_id: str
-    name: str | None = None
-    title: str | None = None
-    persona: str | None = None
+    contact_id: str = Field(description="The contact's id in the CRM.")
+    name: str | None = Field(None, description="Full name, when the CRM has it.")
+    title: str | None = Field(None, description="Job title, when the CRM has it.")
+    persona: str | None = Field(None, description="Buying persona from the config's title rules.")
     role: str = Field(description="Role in the deal, e.g. decision maker, technical evaluator.")
     reason: str = Field(description="Why this person, from what they did or who they are.")
     email: str | None = Field(None, description="From the CRM, never from a model.")
 
 
 class ChannelStep(BaseModel):
-    step: int = Field(ge=1)
-    channel: Channel
+    step: int = Field(ge=1, description="Order of the step, from 1.")
+    channel: Channel = Field(description="email, phone, linkedin, event or ads.")
     action: str = Field(description="What to do on this channel, in one sentence.")
     day: int = Field(0, ge=0, description="Business days after the start of the window.")
-    reason: str
+    reason: str = Field(description="Why this channel, from how the contacts responded.")
 
 
 class Timing(BaseModel):
     start: str = Field(description="Start of the window, ISO 8601 with the local offset.")
     end: str = Field(description="End of the window, ISO 8601 with the local offset.")
-    timezone: str
+    timezone: str = Field(description="IANA time zone of the account, e.g. Europe/Berlin.")
     local_hours: str = Field(description="Business hours to reach the account, e.g. 09:00-17:00.")
     trigger: str | None = Field(None, description="The freshest buying signal.")
-    trigger_date: str | None = None
-    reason: str
+    trigger_date: str | None = Field(None, description="Date of that signal, YYYY-MM-DD.")
+    reason: str = Field(description="Why this window.")
 
 
 class ContentChoice(BaseModel):
     id: str = Field(description="An asset id returned by search_content; others are dropped.")
-    title: str = ""
-    url: str | None = None
+    title: str = Field("", description="The asset's title in the content library.")
+    url: str | None = Field(None, description="Where the asset lives, when the library has it.")
     reason: str = Field(description="Why this asset suits this account and contact.")
 
 
 class Drafts(BaseModel):
-    email_subject: str
-    email_body: str
-    call_opener: str
-    social_note: str
+    email_subject: str = Field(description="Subject line of the first email.")
+    email_body: str = Field(description="Body of the first email, signed by the rep.")
+    call_opener: str = Field(description="The first two or three sentences of a call.")
+    social_note: str = Field(description="A short connection note for a social network.")
 
 
 class ProductChoice(BaseModel):
     name: str | None = Field(None, description="One of our products, or none.")
-    reason: str
+    reason: str = Field(description="Why this product: requests, open deals or intent topics.")
     probability: float | None = Field(None, ge=0, le=1, description="Learned propensity.")
 
 
 class Brief(BaseModel):
     """One account's next best action."""
 
-    account_id: str
-    name: str
-    run_id: str
-    as_of: str
+    account_id: str = Field(description="The account's id in the CRM.")
+    name: str = Field(description="The account's name.")
+    run_id: str = Field(description="The scoring run the brief is built on.")
+    as_of: str = Field(description="The date that run scored the accounts as of.")
     score: float = Field(description="Composite score 0-100 from the scoring core.")
-    tier: Tier
-    rank: int
-    qualified: bool
+    tier: Tier = Field(description="A, B or C, from the score and the fit threshold.")
+    rank: int = Field(description="1 is the most likely to buy now.")
+    qualified: bool = Field(description="Whether the account passes the fit threshold.")
     next_step: str = Field(description="The tier's playbook step.")
-    why_now: list[str]
-    contacts: list[BriefContact]
-    channels: list[ChannelStep]
-    timing: Timing
-    content: list[ContentChoice]
-    talking_points: list[str]
-    drafts: Drafts
-    product: ProductChoice
-    generated_by: GeneratedBy
+    why_now: list[str] = Field(description="Facts from the account's data that make it urgent.")
+    contacts: list[BriefContact] = Field(description="People to contact, best first.")
+    channels: list[ChannelStep] = Field(description="Outreach steps in order.")
+    timing: Timing = Field(description="When to reach out, in the account's business hours.")
+    content: list[ContentChoice] = Field(description="Assets to send, from the content library.")
+    talking_points: list[str] = Field(description="Points for the conversation.")
+    drafts: Drafts = Field(description="Messages ready to edit and send.")
+    product: ProductChoice = Field(description="The product to lead with.")
+    generated_by: GeneratedBy = Field(
+        description="rules, llm, or rules-fallback when the model's brief could not be used."
+    )
     fallback_reason: str | None = Field(None, description="Why the model's brief was not used.")
     guardrail_notes: list[str] = Field(
         default_factory=list, description="What the guardrails removed or replaced, and why."

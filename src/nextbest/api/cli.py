@@ -582,6 +582,64 @@ def chat(
             out.print(text, markup=False)
 
 
+@app.command()
+def mcp(db: DbOption = None, chroma: ChromaOption = None, run_id: RunOption = None) -> None:
+    """Serve the tools to a desktop assistant over MCP, the Model Context Protocol.
+
+    The assistant starts this command itself and talks to it on stdin and
+    stdout. It gets account_score, top_accounts, surging_topics,
+    engagement_timeline, buying_group, search_content (when a content index
+    exists) and outreach_brief. Add the server to the assistant's JSON config
+    (for Claude Desktop, claude_desktop_config.json) with absolute paths,
+    because the assistant does not start in your project folder:
+
+    {
+      "mcpServers": {
+        "nextbest": {
+          "command": "/path/to/project/.venv/bin/nextbest",
+          "args": ["mcp",
+            "--db", "sqlite:////path/to/project/.nextbest/nextbest.db",
+            "--chroma", "/path/to/project/.nextbest/chroma"],
+          "env": {"NEXTBEST_SHARE_CONTACT_DETAILS": "false"}
+        }
+      }
+    }
+
+    Contact emails and phone numbers are redacted unless "env" sets
+    NEXTBEST_SHARE_CONTACT_DETAILS to true. With OPENAI_API_KEY in "env",
+    outreach_brief uses the language model when a call sets llm to true.
+    Standard output carries only the protocol; logs and errors go to
+    standard error.
+    """
+    import logging
+    from contextlib import redirect_stdout
+
+    from nextbest.api.mcp_server import open_services, serve_stdio
+
+    if run_id is not None and not run_id.strip():
+        usage_error("--run", "the run id is empty; `nextbest runs` lists them")
+    logging.basicConfig(
+        stream=sys.stderr,
+        level=logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    logging.getLogger("nextbest").setLevel(logging.INFO)
+    settings = load_settings()
+    if chroma is not None:
+        settings = settings.model_copy(update={"chroma_path": chroma})
+    try:
+        # Anything printed while the store, the index and the model open goes to standard
+        # error, because standard output belongs to the protocol.
+        with redirect_stdout(sys.stderr):
+            services = open_services(settings, db, run_id, need_index=chroma is not None)
+    except NextbestError as error:
+        fail(error)
+    try:
+        serve_stdio(services)
+    except KeyboardInterrupt:
+        raise typer.Exit(130) from None
+
+
 api_key_app = typer.Typer(help="Create API keys for `nextbest serve`.", no_args_is_help=True)
 app.add_typer(api_key_app, name="api-key")
 
@@ -617,14 +675,49 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", min=1, max=65535, help="Port.")] = 8000,
     db: DbOption = None,
+    data_dir: Annotated[
+        Path | None,
+        typer.Option(
+            "--data",
+            help="Folder of exports that `POST /v1/runs` scores (or NEXTBEST_DATA_DIR).",
+            show_default=False,
+        ),
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(
+            "--config",
+            help="Scoring config for those runs (or NEXTBEST_CONFIG).",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API (under /v1, documented at /docs). Every route but the health checks
-    needs an API key: create one with `nextbest api-key create`."""
+    """Serve the rep chat page at /, the HTTP API under /v1 (documented at /docs) and, when
+    configured, the Slack bot at /slack/events.
+
+    Every route but the page and the health checks needs an API key: create one with
+    `nextbest api-key create --scope read|write|admin`. Allow browser origins other than the
+    page's own with NEXTBEST_CORS_ORIGINS='["https://crm.example.com"]'.
+    """
     import uvicorn
 
     from nextbest.api.main import create_app
 
-    uvicorn.run(create_app(load_settings(), db), host=host, port=port, log_level="info")
+    settings = load_settings()
+    updates: dict[str, Path] = {}
+    if data_dir is not None:
+        if not data_dir.is_dir():
+            usage_error("--data", f"{data_dir} is not a folder")
+        updates["data_dir"] = data_dir
+    if config is not None:
+        if not config.is_file():
+            usage_error("--config", f"{config} is not a file")
+        updates["config"] = config
+    settings = settings.model_copy(update=updates)
+    out.print(f"Serving on http://{host}:{port}/ (API documentation at /docs); Ctrl+C stops.")
+    # The app logs one line per request with its id; uvicorn's access log would repeat it
+    # with the query string, which can carry names.
+    uvicorn.run(create_app(settings, db), host=host, port=port, log_level="info", access_log=False)
 
 
 @app.command("sample-data")

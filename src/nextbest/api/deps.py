@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import BaseModel, Field
 
 from nextbest.agent.brief import Brief
 from nextbest.api.conversations import Conversations
@@ -16,6 +17,25 @@ from nextbest.api.keys import ApiKey, KeyStore, Scope
 from nextbest.scoring.store import RunStore
 from nextbest.settings import Settings
 from nextbest.tools import ContentSource
+
+
+class ErrorDetail(BaseModel):
+    detail: str = Field(description="What went wrong and, where there is one, the fix.")
+
+
+NO_MODEL = (
+    "no language model is configured on this server (its operator sets OPENAI_API_KEY); "
+    "leave llm out or send llm=false for the rule-based answer"
+)
+NO_MODEL_RESPONSE = {"model": ErrorDetail, "description": "A model was asked for; none is set."}
+
+# The answers every keyed route can give besides its own.
+KEYED_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"model": ErrorDetail, "description": "The body is not valid JSON."},
+    401: {"model": ErrorDetail, "description": "The API key is missing or unknown."},
+    403: {"model": ErrorDetail, "description": "The API key's scope is too narrow."},
+    503: {"model": ErrorDetail, "description": "The run store is unreachable or has no run."},
+}
 
 
 @dataclass

@@ -7,12 +7,18 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response, status
+from fastapi.exception_handlers import http_exception_handler
 from fastapi.middleware.cors import CORSMiddleware
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from nextbest.api import logs
-from nextbest.api.deps import Services
+from nextbest.api.deps import KEYED_RESPONSES, Services
 from nextbest.api.jobs import ScoringJobs
 from nextbest.api.keys import KeyStore
 from nextbest.api.logs import logger
@@ -82,10 +88,62 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
             expose_headers=["X-Request-ID", "Location"],
         )
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, error: StarletteHTTPException) -> Response:
+        if error.status_code != status.HTTP_405_METHOD_NOT_ALLOWED:
+            return await http_exception_handler(request, error)
+        # Starlette names only the first route's methods; list every route's on this path.
+        allowed: set[str] = set()
+        for route in app.router.routes:
+            match, _ = route.matches(request.scope)
+            if match != Match.NONE:
+                allowed |= getattr(route, "methods", None) or set()
+        return JSONResponse(
+            {"detail": "Method Not Allowed"},
+            status.HTTP_405_METHOD_NOT_ALLOWED,
+            headers={"Allow": ", ".join(sorted(allowed))},
+        )
+
     app.include_router(health.router)
-    app.include_router(accounts.router)
-    app.include_router(briefs.router)
-    app.include_router(chat.router)
-    app.include_router(runs.router)
+    for router in (accounts.router, briefs.router, chat.router, runs.router):
+        app.include_router(router, responses=KEYED_RESPONSES)
     app.include_router(page.router)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
+
+
+# FastAPI's own validation error schemas come without field descriptions.
+_VALIDATION_FIELDS = {
+    "HTTPValidationError": {"detail": "One entry per invalid value."},
+    "ValidationError": {
+        "loc": "Where the value is: body, query or path, then the field names.",
+        "msg": "What is wrong with it.",
+        "type": "The kind of error, such as missing or string_too_long.",
+        "input": "The value as received.",
+        "ctx": "Details such as the limit that was exceeded.",
+    },
+}
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """Return the OpenAPI document, every field described, built once."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    # Errors are JSON even where success is a stream of events.
+    for operations in document["paths"].values():
+        for operation in operations.values():
+            for code, answer in operation.get("responses", {}).items():
+                content = answer.get("content", {})
+                if code != "200" and "text/event-stream" in content:
+                    content["application/json"] = content.pop("text/event-stream")
+    schemas = document.get("components", {}).get("schemas", {})
+    for name, fields in _VALIDATION_FIELDS.items():
+        for field_name, text in fields.items():
+            spec = schemas.get(name, {}).get("properties", {}).get(field_name)
+            if spec is not None:
+                spec.setdefault("description", text)
+    app.openapi_schema = document
+    return document

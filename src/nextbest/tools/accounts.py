@@ -50,13 +50,13 @@ class TopAccountsInput(BaseModel):
 class AccountSummary(BaseModel):
     """One ranked account, as lists of accounts show it."""
 
-    account_id: str
-    name: str
+    account_id: str = Field(description="The account's id in the CRM.")
+    name: str = Field(description="The account's name.")
     rank: int = Field(description="1 is the most likely to buy now.")
     score: float = Field(description="Composite score 0-100.")
-    tier: Tier
-    qualified: bool
-    owner: str | None = None
+    tier: Tier = Field(description="A, B or C, from the score and the fit threshold.")
+    qualified: bool = Field(description="Whether the account passes the fit threshold.")
+    owner: str | None = Field(None, description="The rep who owns the account in the CRM.")
     top_reason: str | None = Field(None, description="The strongest reason, with its points.")
 
     @classmethod

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from pydantic import BaseModel, Field
 
-from nextbest.api.deps import ReaderDep, ServicesDep
+from nextbest.api.deps import ErrorDetail, ReaderDep, ServicesDep
 from nextbest.scoring.errors import StoreError, StoreUnavailableError
 from nextbest.tools import AccountSummary
 
@@ -16,36 +16,38 @@ COMPONENTS = ("fit", "intent", "relationship", "engagement", "negative")
 
 
 class AccountPage(BaseModel):
-    run_id: str
-    as_of: str
+    run_id: str = Field(description="The scoring run listed.")
+    as_of: str = Field(description="The date that run scored the accounts as of.")
     total: int = Field(description="Accounts in the run, before filters.")
     matching: int = Field(description="Accounts that pass the filters, for paging.")
-    offset: int
-    limit: int
-    accounts: list[AccountSummary]
+    offset: int = Field(description="Accounts skipped before this page.")
+    limit: int = Field(description="The most accounts a page holds.")
+    accounts: list[AccountSummary] = Field(description="This page, in the order asked for.")
 
 
 class HistoryPoint(BaseModel):
-    run_id: str
-    as_of: str
-    score: float
-    tier: Literal["A", "B", "C"]
-    rank: int
+    run_id: str = Field(description="A stored scoring run.")
+    as_of: str = Field(description="The date that run scored the accounts as of.")
+    score: float = Field(description="The account's composite score 0-100 in that run.")
+    tier: Literal["A", "B", "C"] = Field(description="Its tier in that run.")
+    rank: int = Field(description="Its rank in that run.")
 
 
 class AccountDetail(AccountSummary):
-    run_id: str
-    as_of: str
-    disqualified_because: str | None = None
+    run_id: str = Field(description="The scoring run shown.")
+    as_of: str = Field(description="The date that run scored the accounts as of.")
+    disqualified_because: str | None = Field(
+        None, description="Why the account is not qualified, when it is not."
+    )
     components: dict[str, float] = Field(description="Each component's score 0-100.")
-    reasons: list[str]
-    domain: str | None = None
-    industry: str | None = None
-    country: str | None = None
+    reasons: list[str] = Field(description="The strongest reasons, each with its points.")
+    domain: str | None = Field(None, description="The account's web domain.")
+    industry: str | None = Field(None, description="Industry as the CRM has it.")
+    country: str | None = Field(None, description="Country as the CRM has it.")
     history: list[HistoryPoint] = Field(description="Score and tier in each stored run.")
 
 
-@router.get("")
+@router.get("", responses={404: {"model": ErrorDetail, "description": "No such run."}})
 def list_accounts(
     services: ServicesDep,
     _caller: ReaderDep,
@@ -96,8 +98,15 @@ def list_accounts(
     )
 
 
-@router.get("/{account_id}")
-def get_account(account_id: str, services: ServicesDep, _caller: ReaderDep) -> AccountDetail:
+@router.get(
+    "/{account_id}",
+    responses={404: {"model": ErrorDetail, "description": "No such account in the run."}},
+)
+def get_account(
+    account_id: Annotated[str, Path(description="The account's id in the CRM.")],
+    services: ServicesDep,
+    _caller: ReaderDep,
+) -> AccountDetail:
     """Return one account with its components, reasons and score history across runs."""
     try:
         run = services.store.run()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, HTTPException, Query, status
+from fastapi import APIRouter, HTTPException, Path, Query, status
 from fastapi.concurrency import run_in_threadpool
 
 from nextbest.agent.brief import Brief
 from nextbest.agent.llm import LLMNotConfiguredError, make_brief
-from nextbest.api.deps import ServicesDep, WriterDep
+from nextbest.api.deps import NO_MODEL, NO_MODEL_RESPONSE, ErrorDetail, ServicesDep, WriterDep
 from nextbest.scoring.errors import StoreError
 from nextbest.tools import ToolDeps, ToolError
 
@@ -17,9 +17,15 @@ router = APIRouter(prefix="/v1/accounts", tags=["briefs"])
 CACHE_SIZE = 2_000
 
 
-@router.post("/{account_id}/brief")
+@router.post(
+    "/{account_id}/brief",
+    responses={
+        409: NO_MODEL_RESPONSE,
+        404: {"model": ErrorDetail, "description": "No such account in the latest run."},
+    },
+)
 async def brief(
-    account_id: str,
+    account_id: Annotated[str, Path(description="The account's id in the CRM.")],
     services: ServicesDep,
     _caller: WriterDep,
     llm: Annotated[
@@ -44,8 +50,8 @@ async def brief(
         result = await run_in_threadpool(make_brief, deps, account_id, services.settings, use_llm)
     except ToolError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
-    except LLMNotConfiguredError as error:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+    except LLMNotConfiguredError:
+        raise HTTPException(status.HTTP_409_CONFLICT, NO_MODEL) from None
     if len(services.briefs) >= CACHE_SIZE:
         services.briefs.pop(next(iter(services.briefs)))
     services.briefs[key] = result

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from nextbest.agent.chat import AgentChat, ChatReply, open_chat
 from nextbest.agent.llm import LLMNotConfiguredError
 from nextbest.api.conversations import Conversation
-from nextbest.api.deps import ServicesDep, WriterDep
+from nextbest.api.deps import NO_MODEL, NO_MODEL_RESPONSE, ErrorDetail, ServicesDep, WriterDep
 from nextbest.api.logs import describe, logger
 from nextbest.scoring.errors import StoreError
 from nextbest.tools import ToolDeps
@@ -74,8 +74,8 @@ def conversation_for(
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
     try:
         session = open_chat(deps, services.settings, request.llm)
-    except LLMNotConfiguredError as error:
-        raise HTTPException(status.HTTP_400_BAD_REQUEST, str(error)) from None
+    except LLMNotConfiguredError:
+        raise HTTPException(status.HTTP_409_CONFLICT, NO_MODEL) from None
     mode = "llm" if isinstance(session, AgentChat) else "rules"
     return services.conversations.start(caller.key_id, session, mode)
 
@@ -104,7 +104,15 @@ def _events(conversation: Conversation, reply: ChatReply) -> list[ServerSentEven
     return events
 
 
-@router.post("/chat", response_class=EventSourceResponse, description=EVENTS)
+@router.post(
+    "/chat",
+    response_class=EventSourceResponse,
+    description=EVENTS,
+    responses={
+        409: NO_MODEL_RESPONSE,
+        404: {"model": ErrorDetail, "description": "No such conversation for this key."},
+    },
+)
 async def chat(
     request: ChatRequest,
     conversation: Annotated[Conversation, Depends(conversation_for)],

@@ -5,10 +5,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Response, status
+from fastapi import APIRouter, HTTPException, Path, Query, Response, status
 from pydantic import BaseModel, Field
 
-from nextbest.api.deps import AdminDep, ReaderDep, ServicesDep
+from nextbest.api.deps import AdminDep, ErrorDetail, ReaderDep, ServicesDep
 from nextbest.api.jobs import Job, JobBusyError
 from nextbest.scoring.errors import StoreError
 from nextbest.scoring.store import RunInfo
@@ -17,10 +17,10 @@ router = APIRouter(prefix="/v1/runs", tags=["runs"])
 
 
 class RunSummary(BaseModel):
-    run_id: str
+    run_id: str = Field(description="The run's id: when it was stored, and a random suffix.")
     created_at: str = Field(description="When the run was stored, UTC.")
     as_of: str = Field(description="The date the accounts were scored as of.")
-    accounts: int
+    accounts: int = Field(description="Accounts scored.")
     tiers: dict[str, int] = Field(description="Accounts per tier.")
     qualified: int = Field(description="Accounts that pass the fit threshold.")
     config_hash: str = Field(description="Hash of the scoring config, to compare runs.")
@@ -53,10 +53,10 @@ class RunRequest(BaseModel):
 
 
 class JobState(BaseModel):
-    job_id: str
-    status: Literal["running", "succeeded", "failed"]
-    started_at: str
-    finished_at: str | None = None
+    job_id: str = Field(description="Follow the job at /v1/runs/jobs/{job_id}.")
+    status: Literal["running", "succeeded", "failed"] = Field(description="Where the job is.")
+    started_at: str = Field(description="When the job started, UTC.")
+    finished_at: str | None = Field(None, description="When it finished, UTC.")
     as_of: str | None = Field(None, description="The date asked for, if any.")
     run_id: str | None = Field(None, description="The stored run, once the job succeeded.")
     error: str | None = Field(None, description="Why the job failed.")
@@ -92,7 +92,12 @@ def list_runs(
 @router.post(
     "",
     status_code=status.HTTP_202_ACCEPTED,
-    responses={409: {"description": "A scoring run is already in progress."}},
+    responses={
+        409: {
+            "model": ErrorDetail,
+            "description": "A run is in progress, or no data folder is configured.",
+        }
+    },
 )
 def start_run(
     services: ServicesDep,
@@ -122,8 +127,14 @@ def start_run(
     return JobState.from_job(job)
 
 
-@router.get("/jobs/{job_id}")
-def get_job(job_id: str, services: ServicesDep, _caller: AdminDep) -> JobState:
+@router.get(
+    "/jobs/{job_id}", responses={404: {"model": ErrorDetail, "description": "No such job."}}
+)
+def get_job(
+    job_id: Annotated[str, Path(description="The id `POST /v1/runs` returned.")],
+    services: ServicesDep,
+    _caller: AdminDep,
+) -> JobState:
     """A scoring job started by `POST /v1/runs`: running, succeeded with its run, or failed."""
     job = services.jobs.get(job_id)
     if job is None:
