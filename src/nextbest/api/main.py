@@ -22,7 +22,7 @@ from nextbest.api.deps import KEYED_RESPONSES, Services, known_query_only
 from nextbest.api.jobs import ScoringJobs
 from nextbest.api.keys import KeyStore
 from nextbest.api.logs import logger
-from nextbest.api.routes import accounts, briefs, chat, health, runs
+from nextbest.api.routes import accounts, briefs, chat, health, page, runs
 from nextbest.scoring.store import RunStore
 from nextbest.settings import Settings
 from nextbest.tools import ContentSource
@@ -109,6 +109,7 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
         app.include_router(
             router, responses=KEYED_RESPONSES, dependencies=[Depends(known_query_only)]
         )
+    app.include_router(page.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

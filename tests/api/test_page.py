@@ -1,0 +1,359 @@
+"""The rep chat page, end to end: a real server on 127.0.0.1 and Debian's Chromium.
+
+The browser tests skip when /usr/bin/chromium is absent; `scripts/ensure-chromium.sh` installs it.
+NEXTBEST_CHROMIUM points them at another Chromium binary. Playwright drives that binary and never
+downloads a browser of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+
+from nextbest.agent.rules import rules_brief
+from nextbest.api.keys import KeyStore
+from nextbest.api.main import create_app
+from nextbest.scoring.config import load_config
+from nextbest.scoring.runs import score_folder
+from nextbest.scoring.store import RunStore
+from nextbest.settings import Settings
+from nextbest.tools import ToolDeps
+from tests.conftest import SAMPLE_AS_OF
+
+CHROMIUM = Path(os.environ.get("NEXTBEST_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SCREENSHOT = Path(__file__).resolve().parents[2] / "build" / "e2e" / "chat-page.png"
+# The brief comes from the rules, which take about a second; the margin is for a busy machine.
+TIMEOUT_MS = 30_000
+
+EARLIER_AS_OF = date(2026, 11, 16)
+HOSTILE_NAME = '<img src=x onerror="window.injected=1">Hostile Corp'
+HOSTILE_OWNER = "<b>Mallory</b>"
+
+needs_chromium = pytest.mark.skipif(
+    not CHROMIUM.exists(),
+    reason=f"{CHROMIUM} not found: install Debian's chromium package "
+    "(scripts/ensure-chromium.sh does, as root) or set NEXTBEST_CHROMIUM",
+)
+
+
+def test_page_needs_no_key_and_sets_csp(scored_sample: tuple[Path, str], tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(home=tmp_path), scored_sample[1])) as client:
+        page = client.get("/")
+        script = client.get("/static/app.js")
+        schema = client.get("/openapi.json").json()
+
+    policy = page.headers["Content-Security-Policy"]
+    assert page.status_code == 200
+    assert page.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert '<script type="module" src="/static/app.js"></script>' in page.text
+    assert "default-src 'none'" in policy
+    assert "script-src 'self';" in policy
+    assert "connect-src 'self';" in policy
+    assert script.status_code == 200
+    assert "javascript" in script.headers["Content-Type"]
+    assert script.headers["Cache-Control"] == "no-cache"
+    assert "/" not in schema["paths"]
+
+
+def test_static_files_stay_in_their_folder(scored_sample: tuple[Path, str], tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(home=tmp_path), scored_sample[1])) as client:
+        escaped = client.get("/static/../routes/page.py")
+        encoded = client.get("/static/%2e%2e/routes/page.py")
+
+    assert escaped.status_code == 404
+    assert encoded.status_code == 404
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@pytest.fixture(scope="module")
+def page_store(
+    scored_sample: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Any]:
+    """The sample scored as of two dates, so that accounts have a history.
+
+    In the latest run, the last account has markup in its name and owner."""
+    folder = tmp_path_factory.mktemp("page-store")
+    database = folder / "runs.db"
+    url = f"sqlite:///{database}"
+    store = RunStore(url)
+    for as_of in (EARLIER_AS_OF, SAMPLE_AS_OF):
+        store.save(score_folder(scored_sample[0], load_config(), as_of=as_of))
+    run = store.run()
+    last = store.accounts(run.run_id)[-1]["account_id"]
+    with sqlite3.connect(database) as connection:
+        connection.execute(
+            "UPDATE run_accounts SET name = ?, owner = ? WHERE run_id = ? AND account_id = ?",
+            (HOSTILE_NAME, HOSTILE_OWNER, run.run_id, last),
+        )
+    connection.close()
+    return {"url": url, "home": folder / "home", "hostile_id": last}
+
+
+@pytest.fixture(scope="module")
+def server(page_store: dict[str, Any]) -> Iterator[str]:
+    """The app under uvicorn on 127.0.0.1 in a background thread; yields its base URL."""
+    app = create_app(Settings(home=page_store["home"]), page_store["url"])
+    sock = _free_socket()
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="on"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError(f"uvicorn did not start on 127.0.0.1:{port}")
+        time.sleep(0.05)
+
+    yield f"http://127.0.0.1:{port}"
+
+    server.should_exit = True
+    thread.join(timeout=10)
+    sock.close()
+
+
+@pytest.fixture(scope="module")
+def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """Debian's Chromium, headless, with a fresh profile."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            tmp_path_factory.mktemp("chromium-profile"),
+            executable_path=str(CHROMIUM),
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 800},
+        )
+        context.set_default_timeout(TIMEOUT_MS)
+        sync_api.expect.set_options(timeout=TIMEOUT_MS)
+        yield context
+        context.close()
+
+
+@pytest.fixture
+def page(browser_context: Any, server: str) -> Iterator[Any]:
+    """A new tab on the chat page that records script errors in `page.script_errors`."""
+    tab = browser_context.new_page()
+    errors: list[str] = []
+
+    def record_console(message: Any) -> None:
+        if message.type == "error":
+            errors.append(message.text)
+
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("console", record_console)
+    tab.script_errors = errors
+    tab.goto(server + "/")
+    yield tab
+    tab.close()
+
+
+def _key(url: str, scope: str) -> str:
+    return KeyStore(RunStore(url)).create(scope)[1]  # type: ignore[arg-type]
+
+
+def _trend(store: RunStore, account_id: str) -> str:
+    """The sparkline's description of the account's first and latest stored scores."""
+    latest, earlier = store.history(account_id)[:2]
+    change = latest["score"] - earlier["score"]
+    sign = "±"
+    if change > 0:
+        sign = "+"
+    elif change < 0:
+        sign = "−"
+    return (
+        f"Score {earlier['score']:g} → {latest['score']:g} "
+        f"({sign}{abs(change):.1f}) over 2 runs".replace(".0)", ")")
+    )
+
+
+def _connect(page: Any, token: str) -> None:
+    page.get_by_label("API key", exact=True).fill(token)
+    page.get_by_role("button", name="Use key").click()
+
+
+def _ask(page: Any, message: str) -> None:
+    page.get_by_label("Message").fill(message)
+    page.get_by_role("button", name="Send").click()
+
+
+@needs_chromium
+def test_rep_opens_top_account_and_gets_brief(page: Any, page_store: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    store = RunStore(page_store["url"])
+    top = store.accounts(store.run().run_id, limit=1)[0]
+    expected = rules_brief(ToolDeps.latest(store), top["account_id"])
+    rows = page.get_by_role("list", name="Ranked accounts").get_by_role("listitem")
+
+    _connect(page, _key(page_store["url"], "write"))
+    expect(rows).to_have_count(25)
+    expect(rows.first.locator(".name")).to_have_text(top["name"])
+    rows.first.get_by_role("button").click()
+    account = page.get_by_role("region", name=top["name"])
+    expect(account.get_by_role("heading", level=2)).to_have_text(top["name"])
+    expect(account.get_by_role("list", name="Reasons").get_by_role("listitem").first).to_have_text(
+        top["reasons"][0]
+    )
+    expect(account.get_by_role("table").get_by_role("row")).to_have_count(3)
+    expect(account.get_by_role("img", name=_trend(store, top["account_id"]))).to_be_visible()
+
+    _ask(page, f"brief for {top['name']}")
+    card = page.get_by_role("article", name=f"Brief for {top['name']}")
+    expect(card.get_by_role("heading", level=3)).to_contain_text(top["name"])
+    expect(card).to_contain_text(f"Tier {expected.tier}")
+    expect(card).to_contain_text(f"Score {expected.score:g}")
+    expect(card.locator(".contacts li").first).to_contain_text(expected.contacts[0].name or "")
+    expect(card.locator(".contacts li").first).to_contain_text(expected.contacts[0].role)
+    expect(card.locator(".steps li").first).to_contain_text(
+        f"Day {expected.channels[0].day}, {expected.channels[0].channel}: "
+        f"{expected.channels[0].action}"
+    )
+    expect(page.get_by_role("log", name="Conversation")).to_contain_text("Answered by rules")
+
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+    assert SCREENSHOT.stat().st_size > 30_000
+    assert page.script_errors == []
+
+
+@needs_chromium
+def test_filters_and_pages_follow_the_store(page: Any, page_store: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    store = RunStore(page_store["url"])
+    tier_b = store.accounts(store.run().run_id, tier="B")
+    rows = page.get_by_role("list", name="Ranked accounts").get_by_role("listitem")
+    status = page.locator("#accounts-status")
+
+    _connect(page, _key(page_store["url"], "read"))
+    page.get_by_label("Tier").select_option("B")
+    expect(status).to_have_text(f"Accounts 1–25 of {len(tier_b)} matching the filters")
+    expect(rows.first.locator(".name")).to_have_text(tier_b[0]["name"])
+    page.get_by_role("button", name="Next").click()
+
+    expect(status).to_have_text(f"Accounts 26–50 of {len(tier_b)} matching the filters")
+    expect(rows.first.locator(".name")).to_have_text(tier_b[25]["name"])
+    expect(rows.locator(".tier")).to_have_text(["Tier B"] * 25)
+    expect(page.get_by_role("button", name="Previous")).to_be_enabled()
+
+
+@needs_chromium
+def test_drafts_are_collapsed_until_opened(page: Any, page_store: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    store = RunStore(page_store["url"])
+    second = store.accounts(store.run().run_id, limit=2)[1]
+    expected = rules_brief(ToolDeps.latest(store), second["account_id"])
+
+    _connect(page, _key(page_store["url"], "write"))
+    _ask(page, f"brief for {second['account_id']}")
+    card = page.get_by_role("article", name=f"Brief for {second['name']}")
+    call_opener = card.locator("details", has_text="Call opener")
+    expect(call_opener).to_be_visible()
+    expect(call_opener.locator(".draft-text")).to_be_hidden()
+    call_opener.locator("summary").click()
+
+    expect(call_opener.locator(".draft-text")).to_have_text(expected.drafts.call_opener)
+
+
+@needs_chromium
+def test_markup_in_crm_values_shows_as_text(page: Any, page_store: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    _connect(page, _key(page_store["url"], "write"))
+    page.get_by_label("Owner").fill(HOSTILE_OWNER)
+    page.get_by_role("button", name="Apply").click()
+    row = page.get_by_role("list", name="Ranked accounts").get_by_role("listitem")
+    expect(row).to_have_count(1)
+    expect(row.locator(".name")).to_have_text(HOSTILE_NAME)
+    expect(row.locator(".owner")).to_contain_text(HOSTILE_OWNER)
+    row.get_by_role("button").click()
+    expect(page.get_by_role("heading", level=2, name=HOSTILE_NAME)).to_be_visible()
+
+    _ask(page, f"brief for {page_store['hostile_id']}")
+    card = page.get_by_role("article", name=f"Brief for {HOSTILE_NAME}")
+    expect(card.get_by_role("heading", level=3)).to_contain_text(HOSTILE_NAME)
+
+    assert page.locator("img").count() == 0
+    assert page.locator("b").count() == 0
+    assert page.evaluate("window.injected") is None
+
+
+@needs_chromium
+def test_key_problems_say_which_key_is_needed(page: Any, page_store: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    _connect(page, "nb_0000_not-a-key")
+    expect(page.get_by_role("alert")).to_have_text(
+        "The server rejected the API key (invalid API key). "
+        "Paste a key from `nextbest api-key create --scope write`."
+    )
+
+    _connect(page, _key(page_store["url"], "read"))
+    expect(page.get_by_role("list", name="Ranked accounts").get_by_role("listitem")).to_have_count(
+        25
+    )
+    _ask(page, "top accounts")
+
+    expect(page.get_by_role("dialog")).to_be_visible()
+    expect(page.locator("#key-error")).to_have_text(
+        "This API key is not allowed here: this API key has scope 'read'; this route needs "
+        "'write'. Chat and briefs need a write key from `nextbest api-key create --scope write`."
+    )
+
+
+@needs_chromium
+def test_event_stream_parser_joins_split_chunks(page: Any) -> None:
+    chunks = [
+        'event: start\r\ndata: {"conversation_id": "c1", "mode": "rules"}\r',
+        '\n\r\n: a comment\nevent: delta\ndata: {"text": "Hel',
+        'lo"}\n\nevent:delta\ndata:{"text": ", world"}\n',
+        '\nevent: done\ndata: {"conversation_id": "c1",\ndata: "generated_by": "rules"}\n\n',
+        'event: delta\ndata: {"text": "no blank line, so never dispatched"}',
+    ]
+
+    events = page.evaluate(
+        """async (chunks) => {
+            const { eventStreamParser } = await import("/static/api.js");
+            const events = [];
+            const parser = eventStreamParser((event) => events.push(event));
+            chunks.forEach((chunk) => parser.push(chunk));
+            parser.end();
+            return events;
+        }""",
+        chunks,
+    )
+
+    assert events == [
+        {"event": "start", "data": {"conversation_id": "c1", "mode": "rules"}},
+        {"event": "delta", "data": {"text": "Hello"}},
+        {"event": "delta", "data": {"text": ", world"}},
+        {"event": "done", "data": {"conversation_id": "c1", "generated_by": "rules"}},
+    ]
