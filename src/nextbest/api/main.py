@@ -62,4 +62,8 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(accounts.router)
     app.include_router(briefs.router)
+    if settings.slack_enabled:
+        from nextbest.api.slack import mount_slack
+
+        mount_slack(app, settings)
     return app
