@@ -71,6 +71,34 @@ class Settings(BaseSettings):
     def llm_enabled(self) -> bool:
         return self.openai_api_key is not None and bool(self.openai_api_key.get_secret_value())
 
+    slack_bot_token: SecretStr | None = Field(
+        None, description="Bot token (xoxb-...) that the Slack bot posts with."
+    )
+    slack_signing_secret: SecretStr | None = Field(
+        None, description="Signing secret that verifies requests to /slack/events."
+    )
+    slack_alert_channel: str | None = Field(
+        None, description="Channel id or name that accounts newly in tier A are posted to."
+    )
+    slack_api_url: str = Field("https://slack.com/api/", description="Slack Web API base URL.")
+    slack_app_token: SecretStr | None = Field(
+        None, description="App-level token (xapp-...) for Socket Mode: `nextbest slack --socket`."
+    )
+
+    @property
+    def slack_enabled(self) -> bool:
+        """Whether /slack/events is served, which needs a bot token and a signing secret."""
+        return _is_set(self.slack_bot_token) and _is_set(self.slack_signing_secret)
+
+    @property
+    def slack_alerts_enabled(self) -> bool:
+        """Whether scoring runs post new tier-A accounts, which needs a channel and a bot token."""
+        return bool(self.slack_alert_channel) and _is_set(self.slack_bot_token)
+
+
+def _is_set(secret: SecretStr | None) -> bool:
+    return secret is not None and bool(secret.get_secret_value().strip())
+
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:

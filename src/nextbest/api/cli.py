@@ -6,7 +6,7 @@ import sys
 import time
 from datetime import date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -22,6 +22,7 @@ from nextbest.api.console import (
     out,
     print_json,
     progress_bar,
+    setting_problems,
     usage_error,
 )
 from nextbest.scoring.config import defaults_text, load_config
@@ -29,6 +30,11 @@ from nextbest.scoring.errors import (
     NextbestError,
     StoreError,
 )
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from nextbest.scoring.store import RunStore
 
 app = typer.Typer(
     help=(
@@ -255,6 +261,7 @@ def score(
 
     if as_json:
         print_json(info.to_dict())
+        _announce_tier_a(store, info.run_id, err)
         return
     tiers = run.accounts["tier"].value_counts()
     qualified = int(run.accounts["qualified"].sum())
@@ -272,7 +279,42 @@ def score(
         out.print(line, markup=False)
     if out_path is not None:
         out.print(f"Wrote {len(run.accounts):,} accounts to {out_path}", markup=False)
+    _announce_tier_a(store, info.run_id, out)
     out.print("Next: `nextbest explain ACCOUNT_ID` shows how a score was built.", markup=False)
+
+
+def _announce_tier_a(store: RunStore, run_id: str, console: Console) -> None:
+    """Post the accounts that newly crossed into tier A to Slack, when an alert channel is set.
+
+    A failure is printed as a warning: the run is stored whether or not the post succeeds.
+    """
+    from pydantic import ValidationError
+
+    from nextbest.settings import get_settings
+
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        problems = setting_problems(error)
+        err.print(f"warning: tier-A alert skipped, invalid setting: {problems}", markup=False)
+        return
+    channel = settings.slack_alert_channel
+    if channel is None or not settings.slack_alerts_enabled:
+        return
+    from slack_sdk.errors import SlackApiError, SlackClientError
+
+    from nextbest.api.slack import slack_client
+    from nextbest.api.slack_alerts import announce_new_tier_a
+
+    try:
+        alert = announce_new_tier_a(store, slack_client(settings), channel, run_id)
+    except SlackApiError as error:
+        reason = error.response.get("error") or f"HTTP {error.response.status_code}"
+        err.print(f"warning: failed to post the tier-A alert to {channel}: {reason}", markup=False)
+    except (SlackClientError, OSError, NextbestError) as error:
+        err.print(f"warning: failed to post the tier-A alert to {channel}: {error}", markup=False)
+    else:
+        console.print(alert.summary(), markup=False)
 
 
 @app.command()
@@ -718,6 +760,49 @@ def serve(
     # The app logs one line per request with its id; uvicorn's access log would repeat it
     # with the query string, which can carry names.
     uvicorn.run(create_app(settings, db), host=host, port=port, log_level="info", access_log=False)
+
+
+@app.command()
+def slack(
+    socket: Annotated[
+        bool,
+        typer.Option(
+            "--socket",
+            help="Connect to Slack over Socket Mode (needs NEXTBEST_SLACK_APP_TOKEN), for a "
+            "workspace that cannot reach this service over HTTP.",
+        ),
+    ] = False,
+    db: DbOption = None,
+    chroma: ChromaOption = None,
+) -> None:
+    """Run the Slack bot over Socket Mode until interrupted.
+
+    Over HTTP the bot needs no command of its own: `nextbest serve` serves it at
+    /slack/events when NEXTBEST_SLACK_BOT_TOKEN and NEXTBEST_SLACK_SIGNING_SECRET are set.
+    """
+    from nextbest.api.deps import Services
+    from nextbest.api.keys import KeyStore
+    from nextbest.api.slack import check_socket_mode, run_socket_mode
+    from nextbest.content import ContentLibrary
+    from nextbest.scoring.store import RunStore
+
+    if not socket:
+        usage_error(
+            "--socket",
+            "missing; over HTTP the bot runs inside `nextbest serve` at /slack/events, and "
+            "`nextbest slack --socket` connects over Socket Mode instead",
+        )
+    settings = load_settings()
+    if chroma is not None:
+        settings = settings.model_copy(update={"chroma_path": chroma})
+    try:
+        check_socket_mode(settings)
+        store = RunStore(db or settings.db)
+        library = ContentLibrary.from_settings(settings) if settings.chroma_dir.is_dir() else None
+    except NextbestError as error:
+        fail(error)
+    err.print("Connecting to Slack over Socket Mode; press Ctrl-C to stop.", markup=False)
+    run_socket_mode(settings, Services(settings, store, KeyStore(store), library))
 
 
 @app.command("sample-data")

@@ -19,6 +19,8 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from nextbest.scoring.errors import ConfigError, InputError, NextbestError, StoreUnavailableError
 
 if TYPE_CHECKING:
+    from pydantic import ValidationError
+
     from nextbest.settings import Settings
 
 out = Console(highlight=False, soft_wrap=True)
@@ -36,6 +38,7 @@ ChromaOption = Annotated[
     ),
 ]
 BAD_INPUT = (InputError, ConfigError, StoreUnavailableError)
+SECRET_SETTINGS = {"openai_api_key", "slack_bot_token", "slack_signing_secret", "slack_app_token"}
 
 
 def fail(error: NextbestError, files: str = "the input") -> NoReturn:
@@ -65,9 +68,15 @@ def load_settings() -> Settings:
     try:
         return get_settings()
     except ValidationError as error:
-        problems = "; ".join(_setting_problem(item) for item in error.errors())
-        err.print(f"[red]error:[/red] invalid setting: {escape(problems)}", markup=True)
+        err.print(
+            f"[red]error:[/red] invalid setting: {escape(setting_problems(error))}", markup=True
+        )
         raise typer.Exit(2) from None
+
+
+def setting_problems(error: ValidationError) -> str:
+    """Name each invalid environment variable with its problem; secrets are never shown."""
+    return "; ".join(_setting_problem(item) for item in error.errors())
 
 
 def _setting_problem(item: Any) -> str:
@@ -75,7 +84,7 @@ def _setting_problem(item: Any) -> str:
     variable = {"openai_api_key": "OPENAI_API_KEY", "openai_base_url": "OPENAI_BASE_URL"}.get(
         field, f"NEXTBEST_{field.upper()}"
     )
-    if field == "openai_api_key":
+    if field in SECRET_SETTINGS:
         return f"{variable}: {item['msg']}"
     return f"{variable}={item['input']!r}: {item['msg']}"
 

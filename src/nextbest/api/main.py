@@ -111,6 +111,10 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
         )
     app.include_router(page.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    if settings.slack_enabled:
+        from nextbest.api.slack import mount_slack
+
+        mount_slack(app, settings)
     return app
 
 

@@ -601,3 +601,32 @@ class RunStore:
             return None
         evidence = json.loads(value)
         return {key: evidence.get(key) or [] for key in EVIDENCE_KEYS}
+
+    @_reading
+    def previous_run(self, run_id: str) -> RunInfo | None:
+        """Return the run stored just before this one, or None when it is the first."""
+        current = self.run(run_id)
+        runs = runs_table
+        earlier = sa.or_(
+            runs.c.created_at < current.created_at,
+            sa.and_(runs.c.created_at == current.created_at, runs.c.run_id < current.run_id),
+        )
+        query = (
+            sa.select(runs)
+            .where(earlier)
+            .order_by(runs.c.created_at.desc(), runs.c.run_id.desc())
+            .limit(1)
+        )
+        with self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return None if row is None else self._info(row)
+
+    @_reading
+    def tiers(self, run_id: str) -> dict[str, tuple[str, float]]:
+        """Return every account's tier and score in a run, by account id."""
+        table = run_accounts_table
+        query = sa.select(table.c.account_id, table.c.tier, table.c.score).where(
+            table.c.run_id == run_id
+        )
+        with self.engine.connect() as connection:
+            return {row.account_id: (row.tier, row.score) for row in connection.execute(query)}
