@@ -21,6 +21,7 @@ from typer.testing import CliRunner
 from nextbest.agent.brief import ContentChoice
 from nextbest.agent.rules import rules_brief
 from nextbest.api.cli import app as cli
+from nextbest.api.keys import KeyStore
 from nextbest.api.main import create_app
 from nextbest.api.slack import USAGE, parse_command
 from nextbest.api.slack_alerts import announce_new_tier_a
@@ -641,3 +642,33 @@ def test_slack_socket_needs_app_token(monkeypatch: pytest.MonkeyPatch) -> None:
     assert wrong_token.exit_code == 2
     assert "NEXTBEST_SLACK_APP_TOKEN must be an app-level token" in wrong_token.stderr
     assert BOT_TOKEN not in wrong_token.output
+
+
+def test_run_route_posts_alert(
+    alert_inputs: tuple[Path, Path, Path], tmp_path: Path, fake: FakeSlack
+) -> None:
+    reduced, full, config = alert_inputs
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    first = RunStore(url).save(score_folder(reduced, load_config(), as_of=SAMPLE_AS_OF))
+    token = KeyStore(RunStore(url)).create("admin")[1]
+    settings = _settings(
+        tmp_path, fake, data_dir=full, config=config, slack_alert_channel="C0ALERTS"
+    )
+    with TestClient(create_app(settings, url)) as client:
+        started = client.post(
+            "/v1/runs", json={"as_of": "2026-12-01"}, headers={"Authorization": f"Bearer {token}"}
+        )
+        job = client.app.state.services.jobs.wait(started.json()["job_id"], timeout=120)
+        posted = fake.wait_for("chat.postMessage")
+
+    assert job is not None and job.status == "succeeded", job
+    assert posted[0].body["channel"] == "C0ALERTS"
+    assert (
+        posted[0]
+        .body["text"]
+        .startswith("5 accounts crossed into tier A in the run of 2026-12-01:")
+    )
+    assert [
+        block["text"]["text"].split(")")[0].split("(")[-1] for block in posted[0].body["blocks"][2:]
+    ] == CROSSED
+    assert RunStore(url).runs()[1].run_id == first.run_id

@@ -23,7 +23,7 @@ from nextbest.api.jobs import ScoringJobs
 from nextbest.api.keys import KeyStore
 from nextbest.api.logs import logger
 from nextbest.api.routes import accounts, briefs, chat, health, page, runs
-from nextbest.scoring.store import RunStore
+from nextbest.scoring.store import RunInfo, RunStore
 from nextbest.settings import Settings
 from nextbest.tools import ContentSource
 
@@ -39,6 +39,27 @@ def _library(settings: Settings) -> ContentSource | None:
     return ContentLibrary.from_settings(settings)
 
 
+def _alerts(settings: Settings, store: RunStore) -> Callable[[RunInfo | None, RunInfo], None]:
+    """Return what runs after each stored run: the Slack tier-A alert, when configured."""
+
+    def after_run(previous: RunInfo | None, saved: RunInfo) -> None:
+        if not settings.slack_alerts_enabled or settings.slack_alert_channel is None:
+            return
+        from nextbest.api.slack import slack_client
+        from nextbest.api.slack_alerts import announce_new_tier_a
+
+        alert = announce_new_tier_a(
+            store,
+            slack_client(settings),
+            settings.slack_alert_channel,
+            saved.run_id,
+            previous.run_id if previous else None,
+        )
+        logger.info("%s", alert.summary())
+
+    return after_run
+
+
 def create_app(settings: Settings, db: str | None = None) -> FastAPI:
     """Build the app; heavy objects are made once, when it starts."""
 
@@ -46,9 +67,8 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         logs.configure()
         store = RunStore(db or settings.db)
-        app.state.services = Services(
-            settings, store, KeyStore(store), _library(settings), ScoringJobs(settings, store)
-        )
+        jobs = ScoringJobs(settings, store, on_saved=_alerts(settings, store))
+        app.state.services = Services(settings, store, KeyStore(store), _library(settings), jobs)
         yield
 
     app = FastAPI(
