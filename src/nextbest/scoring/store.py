@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import json
 import secrets
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -75,6 +76,8 @@ run_accounts_table = sa.Table(
     sa.Column("top_lead_score", sa.Float),
     sa.Index("ix_run_accounts_rank", "run_id", "rank"),
 )
+# Score history reads one account across runs.
+account_index = sa.Index("ix_run_accounts_account", run_accounts_table.c.account_id)
 
 run_leads_table = sa.Table(
     "run_leads",
@@ -196,6 +199,9 @@ class RunStore:
         if keep_details < 1:
             raise StoreUnavailableError(f"keep_details must be at least 1, got {keep_details}")
         self.keep_details = keep_details
+        self._created = False
+        self._creating = threading.Lock()
+        self._runs: dict[str, RunInfo] = {}
         self.url = url or default_db_url()
         example = "expected a SQLAlchemy URL such as sqlite:///runs.db or postgresql://host/db"
         try:
@@ -249,13 +255,23 @@ class RunStore:
         return f"{scheme}://{rest}"
 
     def _create(self) -> None:
-        try:
-            metadata.create_all(self.engine)
-        except SQLAlchemyError as error:
-            detail = getattr(error, "orig", None) or error
-            raise StoreUnavailableError(
-                f"cannot open the run store {self._safe_url()}: {detail}"
-            ) from None
+        """Create missing tables and indexes, once per store object."""
+        if self._created:
+            return
+        # Threads of a server start together; one creates, the others wait for it.
+        with self._creating:
+            if self._created:
+                return
+            try:
+                metadata.create_all(self.engine)
+                # Stores made before this index get it too; create_all skips existing tables.
+                account_index.create(self.engine, checkfirst=True)
+            except SQLAlchemyError as error:
+                detail = getattr(error, "orig", None) or error
+                raise StoreUnavailableError(
+                    f"cannot open the run store {self._safe_url()}: {detail}"
+                ) from None
+            self._created = True
 
     def save(self, run: ScoredRun, model_version: str | None = None) -> RunInfo:
         """Write a run and all its rows in one transaction and return its record."""
@@ -398,12 +414,27 @@ class RunStore:
     def run(self, run_id: str | None = None) -> RunInfo:
         """Return the run with this id, or the latest run."""
         self._create()
-        query = sa.select(runs_table)
+        runs = runs_table
+        # Find the run first and read its record (with its report and config to parse) only
+        # when this store has not read it before: a server asks for the latest run on every
+        # request. Only details_kept changes after a run is saved.
+        query = sa.select(runs.c.run_id, runs.c.details_kept)
         if run_id:
-            query = query.where(runs_table.c.run_id == run_id)
-        query = query.order_by(runs_table.c.created_at.desc(), runs_table.c.run_id.desc()).limit(1)
+            query = query.where(runs.c.run_id == run_id)
+        query = query.order_by(runs.c.created_at.desc(), runs.c.run_id.desc()).limit(1)
         with self.engine.connect() as connection:
-            row = connection.execute(query).first()
+            found = connection.execute(query).first()
+            cached = self._runs.get(found.run_id) if found is not None else None
+            if (
+                cached is not None
+                and found is not None
+                and cached.details_kept == found.details_kept
+            ):
+                return cached
+            row = None
+            if found is not None:
+                full = sa.select(runs).where(runs.c.run_id == found.run_id)
+                row = connection.execute(full).first()
         if row is None:
             if run_id:
                 raise StoreError(
@@ -413,7 +444,11 @@ class RunStore:
             raise StoreError(
                 f"no scoring run in {self._safe_url()} yet; run `nextbest score DATA_DIR` first"
             )
-        return self._info(row)
+        info = self._info(row)
+        if len(self._runs) >= 100:
+            self._runs.clear()
+        self._runs[info.run_id] = info
+        return info
 
     @staticmethod
     def _account_filters(
@@ -451,11 +486,12 @@ class RunStore:
         offset: int = 0,
         qualified: bool | None = None,
         sort: str = "rank",
+        signals: bool = True,
     ) -> list[dict[str, Any]]:
         """Accounts of a run in rank order, or by `sort` (one of SORTS), rank breaking ties.
 
         `owner` and `topic` match case-insensitively; `topic` keeps accounts with a scored intent
-        signal on that topic.
+        signal on that topic. `signals=False` leaves out the signal lists, the bulk of a row.
         """
         if sort not in SORTS:
             raise StoreError(
@@ -468,7 +504,8 @@ class RunStore:
             order.insert(0, sa.func.lower(table.c.name))
         elif sort != "rank":
             order.insert(0, table.c[sort].desc())
-        query = sa.select(table).where(*conditions).order_by(*order).offset(offset)
+        columns = [column for column in table.columns if signals or column.name != "signals"]
+        query = sa.select(*columns).where(*conditions).order_by(*order).offset(offset)
         if limit:
             query = query.limit(limit)
         with self.engine.connect() as connection:
@@ -570,7 +607,8 @@ class RunStore:
     def _account(row: dict[str, Any]) -> dict[str, Any]:
         row.pop("run_id", None)
         row["reasons"] = json.loads(row["reasons"])
-        row["signals"] = json.loads(row["signals"])
+        if "signals" in row:
+            row["signals"] = json.loads(row["signals"])
         return row
 
     @_reading
