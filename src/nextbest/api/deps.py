@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
@@ -53,7 +54,7 @@ class Services:
     briefs: dict[tuple[str, str, bool], Brief] = field(default_factory=dict)
 
 
-def known_query_only(request: Request) -> None:
+async def known_query_only(request: Request) -> None:
     """Refuse query parameters the route does not take, so a typo is not silently ignored.
 
     The route's parameters are read from the OpenAPI document, which lists them all.
@@ -86,7 +87,7 @@ def known_query_only(request: Request) -> None:
         )
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     return request.app.state.services
 
 
@@ -94,7 +95,7 @@ ServicesDep = Annotated[Services, Depends(get_services)]
 _bearer = HTTPBearer(auto_error=False, description="An API key from `nextbest api-key create`.")
 
 
-def get_caller(
+async def get_caller(
     services: ServicesDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiKey:
@@ -104,7 +105,10 @@ def get_caller(
             "missing API key: send `Authorization: Bearer KEY`",
             headers={"WWW-Authenticate": "Bearer"},
         )
-    key = services.keys.check(credentials.credentials)
+    token = credentials.credentials
+    # A key checked in the last minute is known without the database; else the lookup runs in
+    # a worker thread, off the event loop.
+    key = services.keys.remembered(token) or await run_in_threadpool(services.keys.check, token)
     if key is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,
@@ -117,10 +121,10 @@ def get_caller(
 CallerDep = Annotated[ApiKey, Depends(get_caller)]
 
 
-def require(scope: Scope) -> Callable[[ApiKey], ApiKey]:
+def require(scope: Scope) -> Callable[[ApiKey], Awaitable[ApiKey]]:
     """Return a dependency that lets through only keys with this scope or a wider one."""
 
-    def check(caller: CallerDep) -> ApiKey:
+    async def check(caller: CallerDep) -> ApiKey:
         if not caller.allows(scope):
             raise HTTPException(
                 status.HTTP_403_FORBIDDEN,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
@@ -18,6 +19,9 @@ from nextbest.scoring.store import RunStore
 Scope = Literal["read", "write", "admin"]
 SCOPES: tuple[Scope, ...] = ("read", "write", "admin")
 PREFIX = "nb_"
+# A valid key is looked up again after this long, so the database is not read on every request.
+REMEMBER_SECONDS = 60.0
+MAX_REMEMBERED = 10_000
 
 metadata = sa.MetaData()
 api_keys_table = sa.Table(
@@ -48,9 +52,12 @@ def _hash(secret: str) -> str:
 class KeyStore:
     """API keys in the same database as the runs."""
 
-    def __init__(self, store: RunStore) -> None:
+    def __init__(self, store: RunStore, remember: float = REMEMBER_SECONDS) -> None:
         self.engine = store.engine
         metadata.create_all(self.engine)
+        self.remember = remember
+        # Keys already checked, by hash of the presented token, with when they were checked.
+        self._known: dict[str, tuple[ApiKey, float]] = {}
 
     def create(self, scope: Scope, name: str = "") -> tuple[ApiKey, str]:
         """Create a key and return it with its full text, which is never stored."""
@@ -71,14 +78,29 @@ class KeyStore:
             raise StoreError(f"cannot save the API key: {type(error).__name__}") from None
         return ApiKey(key_id, row["name"], scope), token
 
+    def remembered(self, token: str) -> ApiKey | None:
+        """Return the key for a token checked in the last `remember` seconds, else None."""
+        known = self._known.get(_hash(token))
+        if known is not None and time.monotonic() - known[1] < self.remember:
+            return known[0]
+        return None
+
     def check(self, token: str) -> ApiKey | None:
         """Return the key for a presented token, or None when it is unknown or malformed."""
         if not token.startswith(PREFIX) or token.count("_") < 2:
             return None
+        known = self.remembered(token)
+        if known is not None:
+            return known
+        digest = _hash(token)
         key_id = token[len(PREFIX) :].split("_", 1)[0]
         query = sa.select(api_keys_table).where(api_keys_table.c.key_id == key_id)
         with self.engine.connect() as connection:
             row = connection.execute(query).first()
-        if row is None or not hmac.compare_digest(row.secret_hash, _hash(token)):
+        if row is None or not hmac.compare_digest(row.secret_hash, digest):
             return None
-        return ApiKey(row.key_id, row.name, row.scope)
+        key = ApiKey(row.key_id, row.name, row.scope)
+        if len(self._known) >= MAX_REMEMBERED:
+            self._known.clear()
+        self._known[digest] = (key, time.monotonic())
+        return key

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import re
-import time
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -22,13 +19,11 @@ from nextbest.api.deps import KEYED_RESPONSES, Services, known_query_only
 from nextbest.api.jobs import ScoringJobs
 from nextbest.api.keys import KeyStore
 from nextbest.api.logs import logger
+from nextbest.api.request_ids import RequestIds
 from nextbest.api.routes import accounts, briefs, chat, health, page, runs
 from nextbest.scoring.store import RunInfo, RunStore
 from nextbest.settings import Settings
 from nextbest.tools import ContentSource
-
-# A request id from the caller is kept when it is short and plain, so it cannot forge log lines.
-_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
 def _library(settings: Settings) -> ContentSource | None:
@@ -78,25 +73,7 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
         lifespan=lifespan,
     )
 
-    @app.middleware("http")
-    async def request_id(
-        request: Request, call_next: Callable[[Request], Awaitable[Response]]
-    ) -> Response:
-        given = request.headers.get("X-Request-ID", "")
-        identifier = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
-        started = time.perf_counter()
-        response = await call_next(request)
-        response.headers["X-Request-ID"] = identifier
-        # The path only: query strings can carry names, and headers carry the API key.
-        logger.info(
-            "%s %s %d %.1fms request_id=%s",
-            request.method,
-            request.url.path,
-            response.status_code,
-            (time.perf_counter() - started) * 1000,
-            identifier,
-        )
-        return response
+    app.add_middleware(RequestIds)
 
     if settings.cors_origins:
         # Closed unless origins are configured; keys travel in a header, never in cookies.

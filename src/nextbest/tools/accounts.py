@@ -88,7 +88,7 @@ def find_account(deps: ToolDeps, text: str) -> dict[str, Any]:
     wanted = text.strip()
     if not wanted:
         raise ToolError("no account given; give an account id or name from the latest run")
-    by_id = deps.store.accounts(deps.run.run_id, account_id=wanted)
+    by_id = deps.store.accounts(deps.run.run_id, account_id=wanted, signals=False)
     if by_id:
         return by_id[0]
     matches = deps.store.find_accounts(deps.run.run_id, wanted, limit=6)
@@ -141,6 +141,7 @@ def top_accounts(deps: ToolDeps, query: TopAccountsInput) -> TopAccounts:
         owner=query.owner,
         topic=query.topic,
         limit=query.limit,
+        signals=False,
     )
     return TopAccounts(
         accounts=[AccountSummary.from_row(row) for row in rows],

@@ -81,6 +81,7 @@ def list_accounts(
             topic=topic,
             qualified=qualified,
             sort=sort,
+            signals=False,
             limit=limit,
             offset=offset,
         )
@@ -112,7 +113,7 @@ def get_account(
     """Return one account with its components, reasons and score history across runs."""
     try:
         run = services.store.run()
-        rows = services.store.accounts(run.run_id, account_id=account_id)
+        rows = services.store.accounts(run.run_id, account_id=account_id, signals=False)
     except StoreError as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
     if not rows:
