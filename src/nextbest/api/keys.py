@@ -50,7 +50,7 @@ class KeyStore:
 
     def __init__(self, store: RunStore) -> None:
         self.engine = store.engine
-        metadata.create_all(self.engine)
+        store.create_tables(metadata)
 
     def create(self, scope: Scope, name: str = "") -> tuple[ApiKey, str]:
         """Create a key and return it with its full text, which is never stored."""

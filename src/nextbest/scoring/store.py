@@ -31,6 +31,10 @@ INSERT_BATCH = 20_000
 SECRET_PARAMETERS = ("pass", "secret", "token", "key")
 
 metadata = sa.MetaData()
+# Account and contact ids come from the customer's exports and have no length limit.
+# NOTE: PostgreSQL tables created by earlier versions keep VARCHAR(200) and reject longer ids,
+# because no migration alters them. SQLite ignores the length.
+ID_TYPE = sa.Text
 
 runs_table = sa.Table(
     "runs",
@@ -52,7 +56,7 @@ run_accounts_table = sa.Table(
     "run_accounts",
     metadata,
     sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.run_id"), primary_key=True),
-    sa.Column("account_id", sa.String(200), primary_key=True),
+    sa.Column("account_id", ID_TYPE, primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("rank", sa.Integer, nullable=False),
     sa.Column("score", sa.Float, nullable=False),
@@ -80,8 +84,8 @@ run_leads_table = sa.Table(
     "run_leads",
     metadata,
     sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.run_id"), primary_key=True),
-    sa.Column("contact_id", sa.String(200), primary_key=True),
-    sa.Column("account_id", sa.String(200), index=True),
+    sa.Column("contact_id", ID_TYPE, primary_key=True),
+    sa.Column("account_id", ID_TYPE, index=True),
     sa.Column("lead_name", sa.Text),
     sa.Column("title", sa.Text),
     sa.Column("persona", sa.Text),
@@ -97,7 +101,7 @@ run_evidence_table = sa.Table(
     "run_evidence",
     metadata,
     sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.run_id"), primary_key=True),
-    sa.Column("account_id", sa.String(200), primary_key=True),
+    sa.Column("account_id", ID_TYPE, primary_key=True),
     sa.Column("evidence", sa.Text, nullable=False),
 )
 
@@ -203,8 +207,11 @@ class RunStore:
                 raise StoreUnavailableError(
                     f"cannot create the folder for the run store {path}: {error.strerror}"
                 ) from None
+        if parsed.drivername == "postgresql":
+            # SQLAlchemy's default PostgreSQL driver is psycopg2, but nextbest depends on psycopg 3.
+            parsed = parsed.set(drivername="postgresql+psycopg")
         try:
-            self.engine = sa.create_engine(self.url)
+            self.engine = sa.create_engine(parsed)
         except ImportError as error:
             raise StoreUnavailableError(
                 f"no database driver for {self._safe_url()} ({error}); install the driver "
@@ -234,12 +241,15 @@ class RunStore:
         return f"{scheme}://{rest}"
 
     def _create(self) -> None:
+        self.create_tables(metadata)
+
+    def create_tables(self, tables: sa.MetaData) -> None:
+        """Create the missing tables of `tables` in the store's database, such as the API keys."""
         try:
-            metadata.create_all(self.engine)
+            tables.create_all(self.engine)
         except SQLAlchemyError as error:
-            detail = getattr(error, "orig", None) or error
             raise StoreUnavailableError(
-                f"cannot open the run store {self._safe_url()}: {detail}"
+                f"cannot open the run store {self._safe_url()}: {_reason(error)}"
             ) from None
 
     def save(self, run: ScoredRun, model_version: str | None = None) -> RunInfo:
