@@ -139,10 +139,10 @@ class ThrowawayCluster:
             )
             if started.returncode == 0:
                 return
-        log = (self.folder / "server.log").read_text(errors="replace").strip().splitlines()
-        raise PostgresUnavailableError(
-            "pg_ctl start failed: " + (started.stderr.strip() or " / ".join(log[-3:]))
-        )
+        log_file = self.folder / "server.log"
+        log = log_file.read_text(errors="replace").splitlines() if log_file.exists() else []
+        detail = " / ".join([*started.stderr.strip().splitlines(), *log[-3:]])
+        raise PostgresUnavailableError(f"pg_ctl start failed: {detail}")
 
     def _configure(self) -> None:
         settings = SETTINGS | {
