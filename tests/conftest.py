@@ -1,12 +1,20 @@
-"""Shared fixtures: small hand-made data folders and the real exports beside the checkout."""
+"""Shared fixtures: small hand-made data folders, the real exports beside the checkout, the
+scored sample, and run stores on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+
+from tests.postgres import PostgresServer, PostgresUnavailableError, start_postgres
+
+if TYPE_CHECKING:
+    from nextbest.scoring.runs import ScoredRun
 
 SHARED_DATA = Path(
     os.environ.get("NEXTBEST_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
@@ -78,19 +86,80 @@ SAMPLE_AS_OF = date(2026, 12, 1)
 
 
 @pytest.fixture(scope="session")
-def scored_sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """A 200-account sample scored as of 2026-12-01 into a SQLite store: (data folder, URL)."""
+def scored_sample_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, ScoredRun]:
+    """A 200-account sample scored once, as of 2026-12-01: (data folder, run)."""
     from nextbest.samples.generator import generate_sample
     from nextbest.scoring.config import load_config
     from nextbest.scoring.runs import score_folder
+
+    data_dir = tmp_path_factory.mktemp("scored-sample") / "data"
+    generate_sample(data_dir, accounts=200, seed=11, end_date=SAMPLE_END)
+    return data_dir, score_folder(data_dir, load_config(), as_of=SAMPLE_AS_OF)
+
+
+@pytest.fixture(scope="session")
+def scored_sample(scored_sample_run: tuple[Path, ScoredRun]) -> tuple[Path, str]:
+    """The scored sample saved into a SQLite store beside its data: (data folder, URL)."""
     from nextbest.scoring.store import RunStore
 
-    root = tmp_path_factory.mktemp("scored-sample")
-    data_dir = root / "data"
-    generate_sample(data_dir, accounts=200, seed=11, end_date=SAMPLE_END)
-    url = f"sqlite:///{root / 'runs.db'}"
-    RunStore(url).save(score_folder(data_dir, load_config(), as_of=SAMPLE_AS_OF))
+    data_dir, run = scored_sample_run
+    url = f"sqlite:///{data_dir.parent / 'runs.db'}"
+    RunStore(url).save(run)
     return data_dir, url
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """A PostgreSQL server for the session; the tests that use it skip when none can be had."""
+    try:
+        server = start_postgres()
+    except PostgresUnavailableError as error:
+        pytest.skip(f"no PostgreSQL server: {error}")
+    yield server
+    server.close()
+
+
+@pytest.fixture(
+    params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)],
+)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The run store's database: a test that uses it runs once on each."""
+    return request.param
+
+
+@pytest.fixture
+def store_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """The URL of an empty run store of the test's own, on `backend`."""
+    if backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'runs.db'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres")
+    with server.schema() as url:
+        yield url
+
+
+@pytest.fixture
+def scored_url(
+    backend: str,
+    scored_sample_run: tuple[Path, ScoredRun],
+    request: pytest.FixtureRequest,
+) -> Iterator[str]:
+    """The URL of a store holding the scored sample, on `backend`.
+
+    On SQLite it is the session's shared store. On PostgreSQL each test gets a schema of its own,
+    into which the session's run is saved without scoring it again.
+    """
+    if backend == "sqlite":
+        yield request.getfixturevalue("scored_sample")[1]
+        return
+    from nextbest.scoring.store import RunStore
+
+    server: PostgresServer = request.getfixturevalue("postgres")
+    with server.schema() as url:
+        store = RunStore(url)
+        store.save(scored_sample_run[1])
+        store.engine.dispose()
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -98,21 +98,21 @@ def test_unsupported_out_type_fails_before_scoring(
     )
 
 
-def test_top_and_explain_read_the_latest_run(small_dir: Path, db: str) -> None:
-    _invoke("score", str(small_dir), "--as-of", "2026-12-01", "--db", db)
+def test_top_and_explain_read_the_latest_run(small_dir: Path, store_url: str) -> None:
+    _invoke("score", str(small_dir), "--as-of", "2026-12-01", "--db", store_url)
 
-    top = json.loads(_invoke("top", "--db", db, "--json", "--tier", "c").stdout)
+    top = json.loads(_invoke("top", "--db", store_url, "--json", "--tier", "c").stdout)
     assert [row["account_id"] for row in top] == ["A2", "A3"]
     assert all(row["tier"] == "C" for row in top)
 
-    explained = json.loads(_invoke("explain", "A1", "--db", db, "--json").stdout)
+    explained = json.loads(_invoke("explain", "A1", "--db", store_url, "--json").stdout)
     assert explained["account_id"] == "A1"
     assert explained["as_of"] == "2026-12-01"
     components = {signal["component"] for signal in explained["signals"]}
     assert components == {"fit", "intent", "relationship", "engagement"}
     assert explained["top_leads"][0]["contact_id"] == "C1"
 
-    text = _invoke("explain", "A1", "--db", db).stdout
+    text = _invoke("explain", "A1", "--db", store_url).stdout
     assert "fit: 100.0 / 100, weight 0.25 in the composite" in text
     assert "Reasons, by contribution to the score" in text
 

@@ -18,7 +18,7 @@ from nextbest.settings import Settings
 
 
 @pytest.fixture
-def store_url(scored_sample: tuple[Path, str], tmp_path: Path) -> str:
+def store_copy(scored_sample: tuple[Path, str], tmp_path: Path) -> str:
     """A copy of the scored sample's store, so new runs leave the shared one alone."""
     copy = tmp_path / "runs.db"
     with (
@@ -30,9 +30,9 @@ def store_url(scored_sample: tuple[Path, str], tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def client(scored_sample: tuple[Path, str], store_url: str, tmp_path: Path) -> Iterator[TestClient]:
+def client(scored_sample: tuple[Path, str], store_copy: str, tmp_path: Path) -> Iterator[TestClient]:
     settings = Settings(home=tmp_path, data_dir=scored_sample[0])
-    with TestClient(create_app(settings, store_url)) as test_client:
+    with TestClient(create_app(settings, store_copy)) as test_client:
         yield test_client
 
 
@@ -41,11 +41,11 @@ def _key(url: str, scope: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
 
 
-def test_runs_are_listed_with_tier_counts(client: TestClient, store_url: str) -> None:
-    response = client.get("/v1/runs", headers=_key(store_url, "read"))
+def test_runs_are_listed_with_tier_counts(client: TestClient, store_copy: str) -> None:
+    response = client.get("/v1/runs", headers=_key(store_copy, "read"))
 
     run = response.json()["runs"][0]
-    stored = RunStore(store_url).accounts(run["run_id"])
+    stored = RunStore(store_copy).accounts(run["run_id"])
     assert response.status_code == 200
     assert len(response.json()["runs"]) == 1
     assert (run["as_of"], run["accounts"]) == ("2026-12-01", 200)
@@ -55,16 +55,16 @@ def test_runs_are_listed_with_tier_counts(client: TestClient, store_url: str) ->
     assert run["qualified"] == sum(row["qualified"] for row in stored)
 
 
-def test_starting_a_run_needs_admin(client: TestClient, store_url: str) -> None:
-    response = client.post("/v1/runs", headers=_key(store_url, "write"))
+def test_starting_a_run_needs_admin(client: TestClient, store_copy: str) -> None:
+    response = client.post("/v1/runs", headers=_key(store_copy, "write"))
 
     assert response.status_code == 403
     assert response.json() == {"detail": "this API key has scope 'write'; this route needs 'admin'"}
 
 
-def test_starting_a_run_without_a_data_folder(store_url: str, tmp_path: Path) -> None:
-    with TestClient(create_app(Settings(home=tmp_path), store_url)) as client:
-        response = client.post("/v1/runs", headers=_key(store_url, "admin"))
+def test_starting_a_run_without_a_data_folder(store_copy: str, tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(home=tmp_path), store_copy)) as client:
+        response = client.post("/v1/runs", headers=_key(store_copy, "admin"))
 
     assert response.status_code == 409
     assert response.json() == {
@@ -73,13 +73,13 @@ def test_starting_a_run_without_a_data_folder(store_url: str, tmp_path: Path) ->
 
 
 def test_a_run_is_never_served_half_written(
-    client: TestClient, store_url: str, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, store_copy: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Small insert batches make the save many statements long, so a reader would catch a run
     # half-written if the save were not one transaction.
     monkeypatch.setattr(store_module, "INSERT_BATCH", 5)
-    admin = _key(store_url, "admin")
-    reader = _key(store_url, "read")
+    admin = _key(store_copy, "admin")
+    reader = _key(store_copy, "read")
     old_run = client.get("/v1/runs", headers=reader).json()["runs"][0]["run_id"]
     seen: list[tuple[str, int, int, int]] = []
     stop = threading.Event()
@@ -112,8 +112,8 @@ def test_a_run_is_never_served_half_written(
     assert all(total == matching == rows == 200 for _, total, matching, rows in seen)
 
 
-def test_a_second_run_waits_for_the_first(client: TestClient, store_url: str) -> None:
-    admin = _key(store_url, "admin")
+def test_a_second_run_waits_for_the_first(client: TestClient, store_copy: str) -> None:
+    admin = _key(store_copy, "admin")
 
     first = client.post("/v1/runs", headers=admin).json()
     second = client.post("/v1/runs", headers=admin)
@@ -126,10 +126,10 @@ def test_a_second_run_waits_for_the_first(client: TestClient, store_url: str) ->
     }
 
 
-def test_a_failed_run_says_why(store_url: str, tmp_path: Path) -> None:
+def test_a_failed_run_says_why(store_copy: str, tmp_path: Path) -> None:
     settings = Settings(home=tmp_path, data_dir=tmp_path / "missing")
-    with TestClient(create_app(settings, store_url)) as client:
-        admin = _key(store_url, "admin")
+    with TestClient(create_app(settings, store_copy)) as client:
+        admin = _key(store_copy, "admin")
         started = client.post("/v1/runs", headers=admin).json()
         client.app.state.services.jobs.wait(started["job_id"], timeout=60)
         job = client.get(f"/v1/runs/jobs/{started['job_id']}", headers=admin).json()

@@ -6,20 +6,22 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from fastapi.testclient import TestClient
 from typer.testing import CliRunner
 
 from nextbest.api.cli import app as cli
-from nextbest.api.keys import KeyStore
+from nextbest.api.keys import KeyStore, api_keys_table
 from nextbest.api.main import create_app
-from nextbest.scoring.store import RunStore
+from nextbest.scoring.store import RunStore, sqlite_path
 from nextbest.settings import Settings, get_settings
 
 
 @pytest.fixture
-def client(scored_sample: tuple[Path, str], tmp_path: Path) -> Iterator[TestClient]:
+def client(scored_url: str, tmp_path: Path) -> Iterator[TestClient]:
+    """The service over the scored sample, once on SQLite and once on PostgreSQL."""
     settings = Settings(home=tmp_path)
-    with TestClient(create_app(settings, scored_sample[1])) as test_client:
+    with TestClient(create_app(settings, scored_url)) as test_client:
         yield test_client
 
 
@@ -46,9 +48,9 @@ def test_service_missing_or_invalid_key(client: TestClient) -> None:
 
 
 def test_accounts_are_listed_in_rank_order_with_filters(
-    client: TestClient, scored_sample: tuple[Path, str]
+    client: TestClient, scored_url: str
 ) -> None:
-    headers = _key(scored_sample[1], "read")
+    headers = _key(scored_url, "read")
 
     page = client.get("/v1/accounts", params={"tier": "A", "limit": 5}, headers=headers).json()
     unqualified = client.get(
@@ -67,9 +69,9 @@ def test_accounts_are_listed_in_rank_order_with_filters(
 
 
 def test_one_account_has_components_reasons_and_history(
-    client: TestClient, scored_sample: tuple[Path, str]
+    client: TestClient, scored_url: str
 ) -> None:
-    response = client.get("/v1/accounts/ACC-000166", headers=_key(scored_sample[1], "admin"))
+    response = client.get("/v1/accounts/ACC-000166", headers=_key(scored_url, "admin"))
 
     account = response.json()
     assert response.status_code == 200
@@ -85,28 +87,34 @@ def test_one_account_has_components_reasons_and_history(
     assert response.headers["X-Request-ID"]
 
 
-def test_service_unknown_account_404(client: TestClient, scored_sample: tuple[Path, str]) -> None:
-    response = client.get("/v1/accounts/NOPE", headers=_key(scored_sample[1], "read"))
+def test_service_unknown_account_404(client: TestClient, scored_url: str) -> None:
+    response = client.get("/v1/accounts/NOPE", headers=_key(scored_url, "read"))
 
     assert response.status_code == 404
     assert response.json()["detail"].startswith("no account 'NOPE' in run ")
 
 
-def test_api_key_create_last_line(tmp_path: Path) -> None:
+def test_api_key_create_last_line(store_url: str) -> None:
     get_settings.cache_clear()
-    url = f"sqlite:///{tmp_path / 'runs.db'}"
 
     result = CliRunner().invoke(
-        cli, ["api-key", "create", "--scope", "write", "--name", "crm", "--db", url]
+        cli, ["api-key", "create", "--scope", "write", "--name", "crm", "--db", store_url]
     )
 
     token = result.stdout.strip().splitlines()[-1]
     assert result.exit_code == 0, result.output
     assert token.startswith("nb_")
-    key = KeyStore(RunStore(url)).check(token)
+    store = RunStore(store_url)
+    key = KeyStore(store).check(token)
     assert key is not None
     assert (key.name, key.scope) == ("crm", "write")
-    assert token not in Path(tmp_path / "runs.db").read_bytes().decode("latin-1")
+    with store.engine.connect() as connection:
+        rows = connection.execute(sa.select(api_keys_table)).all()
+    assert len(rows) == 1
+    assert token not in repr(rows)
+    database_file = sqlite_path(store_url)
+    if database_file is not None:
+        assert token not in database_file.read_bytes().decode("latin-1")
 
 
 def test_api_key_scope_order() -> None:
@@ -119,9 +127,9 @@ def test_api_key_scope_order() -> None:
     assert ApiKey("k2", "a", "admin").allows("write")
 
 
-def test_brief_route_scope_and_cache(client: TestClient, scored_sample: tuple[Path, str]) -> None:
-    reader = _key(scored_sample[1], "read")
-    writer = _key(scored_sample[1], "write")
+def test_brief_route_scope_and_cache(client: TestClient, scored_url: str) -> None:
+    reader = _key(scored_url, "read")
+    writer = _key(scored_url, "write")
 
     rejected = client.post("/v1/accounts/ACC-000166/brief", headers=reader)
     first = client.post("/v1/accounts/ACC-000166/brief", headers=writer)
@@ -135,8 +143,8 @@ def test_brief_route_scope_and_cache(client: TestClient, scored_sample: tuple[Pa
     assert len(client.app.state.services.briefs) == 1
 
 
-def test_brief_route_unknown_account(client: TestClient, scored_sample: tuple[Path, str]) -> None:
-    response = client.post("/v1/accounts/NOPE/brief", headers=_key(scored_sample[1], "admin"))
+def test_brief_route_unknown_account(client: TestClient, scored_url: str) -> None:
+    response = client.post("/v1/accounts/NOPE/brief", headers=_key(scored_url, "admin"))
 
     assert response.status_code == 404
     assert response.json()["detail"].startswith("no account 'NOPE' in the run of 2026-12-01")

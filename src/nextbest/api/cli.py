@@ -56,7 +56,11 @@ DbOption = Annotated[
     typer.Option(
         "--db",
         envvar="NEXTBEST_DB",
-        help="SQLAlchemy URL of the run store. Default: sqlite:///.nextbest/nextbest.db",
+        help=(
+            "SQLAlchemy URL of the run store: sqlite:///FILE or "
+            "postgresql://USER:PASS@HOST/DB. "
+            "Default: sqlite:///.nextbest/nextbest.db"
+        ),
         show_default=False,
     ),
 ]

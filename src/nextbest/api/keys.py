@@ -54,7 +54,7 @@ class KeyStore:
 
     def __init__(self, store: RunStore, remember: float = REMEMBER_SECONDS) -> None:
         self.engine = store.engine
-        metadata.create_all(self.engine)
+        store.create_tables(metadata)
         self.remember = remember
         # Keys already checked, by hash of the presented token, with when they were checked.
         self._known: dict[str, tuple[ApiKey, float]] = {}

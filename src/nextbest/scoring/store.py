@@ -32,6 +32,10 @@ INSERT_BATCH = 20_000
 SECRET_PARAMETERS = ("pass", "secret", "token", "key")
 
 metadata = sa.MetaData()
+# Account and contact ids come from the customer's exports and have no length limit.
+# NOTE: PostgreSQL tables created by earlier versions keep VARCHAR(200) and reject longer ids,
+# because no migration alters them. SQLite ignores the length.
+ID_TYPE = sa.Text
 
 runs_table = sa.Table(
     "runs",
@@ -53,7 +57,7 @@ run_accounts_table = sa.Table(
     "run_accounts",
     metadata,
     sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.run_id"), primary_key=True),
-    sa.Column("account_id", sa.String(200), primary_key=True),
+    sa.Column("account_id", ID_TYPE, primary_key=True),
     sa.Column("name", sa.Text, nullable=False),
     sa.Column("rank", sa.Integer, nullable=False),
     sa.Column("score", sa.Float, nullable=False),
@@ -83,8 +87,8 @@ run_leads_table = sa.Table(
     "run_leads",
     metadata,
     sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.run_id"), primary_key=True),
-    sa.Column("contact_id", sa.String(200), primary_key=True),
-    sa.Column("account_id", sa.String(200), index=True),
+    sa.Column("contact_id", ID_TYPE, primary_key=True),
+    sa.Column("account_id", ID_TYPE, index=True),
     sa.Column("lead_name", sa.Text),
     sa.Column("title", sa.Text),
     sa.Column("persona", sa.Text),
@@ -100,7 +104,7 @@ run_evidence_table = sa.Table(
     "run_evidence",
     metadata,
     sa.Column("run_id", sa.String(40), sa.ForeignKey("runs.run_id"), primary_key=True),
-    sa.Column("account_id", sa.String(200), primary_key=True),
+    sa.Column("account_id", ID_TYPE, primary_key=True),
     sa.Column("evidence", sa.Text, nullable=False),
 )
 
@@ -218,8 +222,11 @@ class RunStore:
                 raise StoreUnavailableError(
                     f"cannot create the folder for the run store {path}: {error.strerror}"
                 ) from None
+        if parsed.drivername == "postgresql":
+            # SQLAlchemy's default PostgreSQL driver is psycopg2, but nextbest depends on psycopg 3.
+            parsed = parsed.set(drivername="postgresql+psycopg")
         try:
-            self.engine = sa.create_engine(self.url)
+            self.engine = sa.create_engine(parsed)
             if parsed.get_backend_name() == "sqlite" and parsed.database not in (
                 None,
                 "",
@@ -262,16 +269,24 @@ class RunStore:
         with self._creating:
             if self._created:
                 return
+            self.create_tables(metadata)
             try:
-                metadata.create_all(self.engine)
                 # Stores made before this index get it too; create_all skips existing tables.
                 account_index.create(self.engine, checkfirst=True)
             except SQLAlchemyError as error:
-                detail = getattr(error, "orig", None) or error
                 raise StoreUnavailableError(
-                    f"cannot open the run store {self._safe_url()}: {detail}"
+                    f"cannot open the run store {self._safe_url()}: {_reason(error)}"
                 ) from None
             self._created = True
+
+    def create_tables(self, tables: sa.MetaData) -> None:
+        """Create the missing tables of `tables` in the store's database, such as the API keys."""
+        try:
+            tables.create_all(self.engine)
+        except SQLAlchemyError as error:
+            raise StoreUnavailableError(
+                f"cannot open the run store {self._safe_url()}: {_reason(error)}"
+            ) from None
 
     def save(self, run: ScoredRun, model_version: str | None = None) -> RunInfo:
         """Write a run and all its rows in one transaction and return its record."""
