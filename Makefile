@@ -30,6 +30,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests benchmarks
 
 test: $(STAMP)
+	# A PostgreSQL server and Chromium for the store and browser tests, installed when missing
+	# and possible (root with apt-get); otherwise those tests skip and say why.
+	bash scripts/ensure-postgres.sh
+	sh scripts/ensure-chromium.sh
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/python -m pytest -q
 
