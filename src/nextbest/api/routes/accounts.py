@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from nextbest.api.deps import ErrorDetail, ReaderDep, ServicesDep
@@ -48,7 +49,7 @@ class AccountDetail(AccountSummary):
 
 
 @router.get("", responses={404: {"model": ErrorDetail, "description": "No such run."}})
-def list_accounts(
+async def list_accounts(
     services: ServicesDep,
     _caller: ReaderDep,
     tier: Annotated[Literal["A", "B", "C"] | None, Query(description="Only this tier.")] = None,
@@ -66,80 +67,93 @@ def list_accounts(
     ] = 0,
 ) -> AccountPage:
     """Accounts of a run in rank order (or another order), filtered and paginated."""
-    try:
-        run = services.store.run(run_id)
-    except StoreUnavailableError as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
-    except StoreError as error:
-        code = status.HTTP_404_NOT_FOUND if run_id else status.HTTP_503_SERVICE_UNAVAILABLE
-        raise HTTPException(code, str(error)) from None
-    try:
-        rows = services.store.accounts(
-            run.run_id,
-            tier=tier,
-            owner=owner,
-            topic=topic,
-            qualified=qualified,
-            sort=sort,
-            signals=False,
-            limit=limit,
+
+    def page() -> AccountPage:
+        try:
+            run = services.store.run(run_id)
+        except StoreUnavailableError as error:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+        except StoreError as error:
+            code = status.HTTP_404_NOT_FOUND if run_id else status.HTTP_503_SERVICE_UNAVAILABLE
+            raise HTTPException(code, str(error)) from None
+        try:
+            rows = services.store.accounts(
+                run.run_id,
+                tier=tier,
+                owner=owner,
+                topic=topic,
+                qualified=qualified,
+                sort=sort,
+                signals=False,
+                limit=limit,
+                offset=offset,
+            )
+            matching = services.store.count_accounts(
+                run.run_id, tier=tier, owner=owner, topic=topic, qualified=qualified
+            )
+        except StoreError as error:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+        return AccountPage(
+            run_id=run.run_id,
+            as_of=run.as_of.isoformat(),
+            total=run.accounts,
+            matching=matching,
             offset=offset,
+            limit=limit,
+            accounts=[AccountSummary.from_row(row) for row in rows],
         )
-        matching = services.store.count_accounts(
-            run.run_id, tier=tier, owner=owner, topic=topic, qualified=qualified
-        )
-    except StoreError as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
-    return AccountPage(
-        run_id=run.run_id,
-        as_of=run.as_of.isoformat(),
-        total=run.accounts,
-        matching=matching,
-        offset=offset,
-        limit=limit,
-        accounts=[AccountSummary.from_row(row) for row in rows],
-    )
+
+    # The store is read in one worker thread; the answer is serialised on the event loop.
+    return await run_in_threadpool(page)
 
 
 @router.get(
     "/{account_id}",
     responses={404: {"model": ErrorDetail, "description": "No such account in the run."}},
 )
-def get_account(
+async def get_account(
     account_id: Annotated[str, Path(description="The account's id in the CRM.")],
     services: ServicesDep,
     _caller: ReaderDep,
 ) -> AccountDetail:
     """Return one account with its components, reasons and score history across runs."""
-    try:
-        run = services.store.run()
-        rows = services.store.accounts(run.run_id, account_id=account_id, signals=False)
-    except StoreError as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
-    if not rows:
-        raise HTTPException(
-            status.HTTP_404_NOT_FOUND, f"no account {account_id!r} in run {run.run_id}"
-        )
-    row = rows[0]
-    history = services.store.history(account_id)
-    return AccountDetail(
-        **AccountSummary.from_row(row).model_dump(),
-        run_id=run.run_id,
-        as_of=run.as_of.isoformat(),
-        disqualified_because=row["disqualified_because"],
-        components={component: row[component] for component in COMPONENTS},
-        reasons=row["reasons"],
-        domain=row["domain"],
-        industry=row["industry"],
-        country=row["country"],
-        history=[
-            HistoryPoint(
-                run_id=point["run_id"],
-                as_of=point["as_of"].isoformat(),
-                score=point["score"],
-                tier=point["tier"],
-                rank=point["rank"],
+
+    def detail() -> AccountDetail:
+        try:
+            run = services.store.run()
+            rows = services.store.accounts(run.run_id, account_id=account_id, signals=False)
+        except StoreError as error:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+        if not rows:
+            raise HTTPException(
+                status.HTTP_404_NOT_FOUND, f"no account {account_id!r} in run {run.run_id}"
             )
-            for point in history
-        ],
-    )
+        row = rows[0]
+        try:
+            history = services.store.history(account_id)
+        except StoreError as error:
+            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+        return AccountDetail(
+            **AccountSummary.from_row(row).model_dump(),
+            run_id=run.run_id,
+            as_of=run.as_of.isoformat(),
+            disqualified_because=row["disqualified_because"],
+            components={component: row[component] for component in COMPONENTS},
+            reasons=row["reasons"],
+            domain=row["domain"],
+            industry=row["industry"],
+            country=row["country"],
+            history=[
+                HistoryPoint(
+                    run_id=point["run_id"],
+                    as_of=point["as_of"].isoformat(),
+                    score=point["score"],
+                    tier=point["tier"],
+                    rank=point["rank"],
+                )
+                for point in history
+            ],
+        )
+
+    # The store is read in one worker thread; the answer is serialised on the event loop.
+    return await run_in_threadpool(detail)
