@@ -136,13 +136,13 @@ def _wrk(
 
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     failed = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    errors = re.search(r"Socket errors: .*", output)
-    return (
-        float(rate.group(1)) if rate else 0.0,
-        latency("50"),
-        latency("99"),
-        int(failed.group(1)) if failed else 0 + (1 if errors else 0),
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output
     )
+    errors = int(failed.group(1)) if failed else 0
+    if socket_errors:
+        errors += sum(int(count) for count in socket_errors.groups())
+    return float(rate.group(1)) if rate else 0.0, latency("50"), latency("99"), errors
 
 
 def _wait_until_up(base_url: str, server: subprocess.Popen[bytes]) -> None:

@@ -130,7 +130,7 @@ def test_chat_needs_write_scope_and_a_message(
     assert empty.json()["detail"][0]["loc"] == ["body", "message"]
 
 
-def test_chat_with_a_model_asked_for_but_none_configured(
+def test_chat_llm_unconfigured_conflict(
     client: TestClient, scored_sample: tuple[Path, str]
 ) -> None:
     response = client.post(

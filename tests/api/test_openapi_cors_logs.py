@@ -83,7 +83,7 @@ def test_cors_allows_only_configured_origins(
     assert "access-control-allow-origin" not in other.headers
 
 
-def test_log_has_request_ids_but_no_keys_prompts_or_names(
+def test_log_lines_omit_keys_and_messages(
     scored_sample: tuple[Path, str], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     token = _token(scored_sample[1], "write")
@@ -105,9 +105,7 @@ def test_log_has_request_ids_but_no_keys_prompts_or_names(
     assert len(forged.headers["X-Request-ID"]) == 16
 
 
-def test_a_misspelt_query_parameter_is_refused(
-    scored_sample: tuple[Path, str], tmp_path: Path
-) -> None:
+def test_query_parameter_misspelt_rejected(scored_sample: tuple[Path, str], tmp_path: Path) -> None:
     headers = {"Authorization": f"Bearer {_token(scored_sample[1], 'read')}"}
     with TestClient(create_app(Settings(home=tmp_path), scored_sample[1])) as client:
         response = client.get("/v1/accounts", params={"teir": "A"}, headers=headers)

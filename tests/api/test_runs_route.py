@@ -30,7 +30,9 @@ def store_copy(scored_sample: tuple[Path, str], tmp_path: Path) -> str:
 
 
 @pytest.fixture
-def client(scored_sample: tuple[Path, str], store_copy: str, tmp_path: Path) -> Iterator[TestClient]:
+def client(
+    scored_sample: tuple[Path, str], store_copy: str, tmp_path: Path
+) -> Iterator[TestClient]:
     settings = Settings(home=tmp_path, data_dir=scored_sample[0])
     with TestClient(create_app(settings, store_copy)) as test_client:
         yield test_client
@@ -72,7 +74,7 @@ def test_starting_a_run_without_a_data_folder(store_copy: str, tmp_path: Path) -
     }
 
 
-def test_a_run_is_never_served_half_written(
+def test_runs_never_served_half_written(
     client: TestClient, store_copy: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # Small insert batches make the save many statements long, so a reader would catch a run
@@ -112,7 +114,7 @@ def test_a_run_is_never_served_half_written(
     assert all(total == matching == rows == 200 for _, total, matching, rows in seen)
 
 
-def test_a_second_run_waits_for_the_first(client: TestClient, store_copy: str) -> None:
+def test_runs_second_start_conflicts(client: TestClient, store_copy: str) -> None:
     admin = _key(store_copy, "admin")
 
     first = client.post("/v1/runs", headers=admin).json()
@@ -126,7 +128,7 @@ def test_a_second_run_waits_for_the_first(client: TestClient, store_copy: str) -
     }
 
 
-def test_a_failed_run_says_why(store_copy: str, tmp_path: Path) -> None:
+def test_runs_failed_job_gives_reason(store_copy: str, tmp_path: Path) -> None:
     settings = Settings(home=tmp_path, data_dir=tmp_path / "missing")
     with TestClient(create_app(settings, store_copy)) as client:
         admin = _key(store_copy, "admin")

@@ -98,7 +98,7 @@ class ScoringJobs:
         except NextbestError as error:
             finished = replace(job, status="failed", finished_at=_now(), error=str(error))
             info = None
-        except Exception as error:  # a worker thread has nobody else to report to
+        except Exception as error:  # nothing above the worker thread would catch it
             logger.error("scoring job %s failed: %s", job.job_id, describe(error))
             finished = replace(
                 job,
@@ -117,7 +117,7 @@ class ScoringJobs:
                 logger.error("after run %s: %s", info.run_id, describe(error))
 
     def wait(self, job_id: str, timeout: float) -> Job | None:
-        """Wait for a job to finish, for tests and scripts; return it as it stands then."""
+        """Wait up to `timeout` seconds for a job to finish, then return its state (for tests)."""
         deadline = threading.Event()
         waited = 0.0
         while waited < timeout:

@@ -1,7 +1,7 @@
 """A request id on every response and one log line per request, as plain ASGI middleware.
 
 Plain ASGI rather than `@app.middleware("http")`, which wraps every response in a stream and
-costs about a third of a short request's time; streamed chat answers pass through untouched.
+costs about a third of a short request's time; streamed chat responses pass through unchanged.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ class RequestIds:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given = next(
+        presented = next(
             (
                 value.decode("latin-1")
                 for name, value in scope["headers"]
@@ -35,7 +35,7 @@ class RequestIds:
             ),
             "",
         )
-        identifier = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex[:16]
+        identifier = presented if _REQUEST_ID.fullmatch(presented) else uuid.uuid4().hex[:16]
         started = time.perf_counter()
         status: dict[str, Any] = {"code": 500}
 
