@@ -275,11 +275,19 @@ class AgentChat:
         return ChatReply(grounded, generated_by="llm")
 
 
-def open_chat(deps: ToolDeps, settings: Settings, use_llm: bool | None = None) -> ChatSession:
-    """Open the agent when a model is configured or requested, else the rule-based chat."""
+def open_chat(
+    deps: ToolDeps,
+    settings: Settings,
+    use_llm: bool | None = None,
+    model: BaseChatModel | None = None,
+) -> ChatSession:
+    """Open the agent when a model is configured or requested, else the rule-based chat.
+
+    A long-running caller passes the chat `model` it built once; by default one is built here.
+    """
     requested = settings.llm_enabled if use_llm is None else use_llm
     if requested:
-        return AgentChat(deps, settings)
+        return AgentChat(deps, settings, model)
     return RuleChat(deps)
 
 

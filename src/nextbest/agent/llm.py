@@ -244,9 +244,16 @@ def llm_brief(
 
 
 def make_brief(
-    deps: ToolDeps, account_id: str, settings: Settings, use_llm: bool | None = None
+    deps: ToolDeps,
+    account_id: str,
+    settings: Settings,
+    use_llm: bool | None = None,
+    model: BaseChatModel | None = None,
 ) -> Brief:
-    """Build the brief with the model when one is configured or requested, else from rules."""
+    """Build the brief with the model when one is configured or requested, else from rules.
+
+    A long-running caller passes the chat `model` it built once; by default one is built here.
+    """
     wanted = settings.llm_enabled if use_llm is None else use_llm
     if not wanted:
         return rules_brief(deps, account_id)
@@ -255,4 +262,4 @@ def make_brief(
             "--llm needs a language model: set OPENAI_API_KEY (and OPENAI_BASE_URL for a "
             "server other than OpenAI's)"
         )
-    return llm_brief(deps, account_id, settings)
+    return llm_brief(deps, account_id, settings, model)

@@ -10,6 +10,7 @@ from fastapi import Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, Field
 
 from nextbest.agent.brief import Brief
@@ -49,6 +50,8 @@ class Services:
     keys: KeyStore
     library: ContentSource | None
     jobs: ScoringJobs
+    # The chat model client, built once when a model is configured.
+    model: BaseChatModel | None = None
     conversations: Conversations = field(default_factory=Conversations)
     # Briefs by (run id, account id, model used), oldest first, for the brief route.
     briefs: dict[tuple[str, str, bool], Brief] = field(default_factory=dict)

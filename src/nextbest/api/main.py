@@ -14,6 +14,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
+from nextbest.agent.llm import chat_model
 from nextbest.api import logs
 from nextbest.api.deps import KEYED_RESPONSES, Services, known_query_only
 from nextbest.api.jobs import ScoringJobs
@@ -31,7 +32,12 @@ def _library(settings: Settings) -> ContentSource | None:
         return None
     from nextbest.content import ContentLibrary
 
-    return ContentLibrary.from_settings(settings)
+    library = ContentLibrary.from_settings(settings)
+    # Load the embedding model now, so that the first search does not wait seconds for it.
+    load = getattr(library.embedder, "load", None)
+    if load is not None:
+        load()
+    return library
 
 
 def _alerts(settings: Settings, store: RunStore) -> Callable[[RunInfo | None, RunInfo], None]:
@@ -63,7 +69,10 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
         logs.configure()
         store = RunStore(db or settings.db)
         jobs = ScoringJobs(settings, store, on_saved=_alerts(settings, store))
-        app.state.services = Services(settings, store, KeyStore(store), _library(settings), jobs)
+        model = chat_model(settings) if settings.llm_enabled else None
+        app.state.services = Services(
+            settings, store, KeyStore(store), _library(settings), jobs, model=model
+        )
         yield
 
     app = FastAPI(

@@ -207,7 +207,7 @@ class SlackBot:
             cached = self._briefs.get(key)
         if cached is not None:
             return cached
-        brief = make_brief(deps, account_id, self.settings)
+        brief = make_brief(deps, account_id, self.settings, model=self._services().model)
         with self._lock:
             self._briefs[key] = brief
             while len(self._briefs) > BRIEF_CACHE_SIZE:
@@ -233,7 +233,9 @@ class SlackBot:
         with self._lock:
             thread = self._threads.get(key)
             if thread is None or thread.run_id != deps.run.run_id:
-                thread = _Thread(deps.run.run_id, open_chat(deps, self.settings))
+                thread = _Thread(
+                    deps.run.run_id, open_chat(deps, self.settings, model=self._services().model)
+                )
                 self._threads[key] = thread
             self._threads.move_to_end(key)
             while len(self._threads) > SESSION_LIMIT:

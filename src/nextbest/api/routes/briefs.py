@@ -47,7 +47,9 @@ async def brief(
     if cached is not None:
         return cached
     try:
-        result = await run_in_threadpool(make_brief, deps, account_id, services.settings, use_llm)
+        result = await run_in_threadpool(
+            make_brief, deps, account_id, services.settings, use_llm, services.model
+        )
     except ToolError as error:
         raise HTTPException(status.HTTP_404_NOT_FOUND, str(error)) from None
     except LLMNotConfiguredError:

@@ -73,7 +73,7 @@ def conversation_for(
     except StoreError as error:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
     try:
-        session = open_chat(deps, services.settings, request.llm)
+        session = open_chat(deps, services.settings, request.llm, services.model)
     except LLMNotConfiguredError:
         raise HTTPException(status.HTTP_409_CONFLICT, NO_MODEL) from None
     mode = "llm" if isinstance(session, AgentChat) else "rules"
