@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -32,24 +33,28 @@ class Conversations:
         self.limit = limit
         self.idle = idle
         self._items: OrderedDict[str, Conversation] = OrderedDict()
+        # Requests start and look up conversations from worker threads.
+        self._lock = threading.Lock()
 
     def start(self, owner: str, session: ChatSession, mode: str) -> Conversation:
-        self._expire()
         conversation = Conversation(secrets.token_urlsafe(12), owner, session, mode)
-        self._items[conversation.conversation_id] = conversation
-        while len(self._items) > self.limit:
-            self._items.popitem(last=False)
+        with self._lock:
+            self._expire()
+            self._items[conversation.conversation_id] = conversation
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
         return conversation
 
     def get(self, conversation_id: str, owner: str) -> Conversation | None:
         """Return the caller's conversation; another key's conversation counts as unknown."""
-        self._expire()
-        conversation = self._items.get(conversation_id)
-        if conversation is None or conversation.owner != owner:
-            return None
-        conversation.last_used = time.monotonic()
-        self._items.move_to_end(conversation_id)
-        return conversation
+        with self._lock:
+            self._expire()
+            conversation = self._items.get(conversation_id)
+            if conversation is None or conversation.owner != owner:
+                return None
+            conversation.last_used = time.monotonic()
+            self._items.move_to_end(conversation_id)
+            return conversation
 
     def _expire(self) -> None:
         cutoff = time.monotonic() - self.idle
