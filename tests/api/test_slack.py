@@ -7,6 +7,7 @@ import logging
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -369,10 +370,15 @@ def test_slack_rejects_unsigned_requests(client: TestClient, fake: FakeSlack, ca
     assert fake.calls == []
 
 
-def test_slack_rejects_garbage_timestamp(client: TestClient, fake: FakeSlack) -> None:
+@pytest.mark.parametrize(
+    "timestamp", ["yesterday", "\u00b2".encode("latin-1"), "9" * 400, "1" * 13]
+)
+def test_slack_rejects_garbage_timestamp(
+    client: TestClient, fake: FakeSlack, timestamp: str
+) -> None:
     body = _command_body(fake, "top")
     headers = {**_headers(body), "Content-Type": "application/x-www-form-urlencoded"}
-    headers["X-Slack-Request-Timestamp"] = "yesterday"
+    headers["X-Slack-Request-Timestamp"] = timestamp
 
     response = client.post("/slack/events", content=body, headers=headers)
 
@@ -561,7 +567,8 @@ def test_alert_posts_nothing_without_crossings(
     )
     assert first_run.previous is None
     assert first_run.summary() == (
-        f"No earlier run to compare run {first} with; no tier-A alert posted."
+        f"No earlier run to compare run {first} with (it is the first as of 2026-12-01 or "
+        "before, or a backtest); no tier-A alert posted."
     )
     assert fake.calls == []
 
@@ -590,7 +597,7 @@ def test_score_command_posts_alert(
     runs = RunStore(db).runs()
     assert first.exit_code == 0, first.output
     assert second.exit_code == 0, second.output
-    assert f"No earlier run to compare run {runs[1].run_id} with;" in first.stdout
+    assert f"No earlier run to compare run {runs[1].run_id} with (" in first.stdout
     assert (
         f"Posted 5 accounts that crossed into tier A since run {runs[1].run_id} to Slack "
         "channel C0ALERTS." in second.stdout
@@ -672,3 +679,23 @@ def test_run_route_posts_alert(
         block["text"]["text"].split(")")[0].split("(")[-1] for block in posted[0].body["blocks"][2:]
     ] == CROSSED
     assert RunStore(url).runs()[1].run_id == first.run_id
+
+
+def test_alert_skips_backtests(
+    alert_inputs: tuple[Path, Path, Path], tmp_path: Path, fake: FakeSlack
+) -> None:
+    reduced, full, config = alert_inputs
+    store = RunStore(f"sqlite:///{tmp_path / 'runs.db'}")
+    web = WebClient(token=BOT_TOKEN, base_url=fake.api_url)
+    current = store.save(score_folder(reduced, load_config(), as_of=SAMPLE_AS_OF))
+    backtest = store.save(score_folder(full, load_config(config), as_of=date(2026, 9, 1)))
+    latest = store.save(score_folder(full, load_config(config), as_of=SAMPLE_AS_OF))
+
+    after_backtest = announce_new_tier_a(store, web, "C0ALERTS", backtest.run_id)
+    after_latest = announce_new_tier_a(store, web, "C0ALERTS", latest.run_id)
+
+    assert after_backtest.previous is None
+    assert after_latest.previous is not None
+    assert after_latest.previous.run_id == current.run_id
+    assert [crossing.account_id for crossing in after_latest.crossings] == CROSSED
+    assert len(fake.wait_for("chat.postMessage")) == 1

@@ -270,9 +270,13 @@ class AgentChat:
             return reply
         if removed:
             grounded += (
-                f"\n\n({len(removed)} sentence(s) removed: they cited figures no tool returned.)"
+                f"\n\n({_sentences(len(removed))} removed: they cited figures no tool returned.)"
             )
         return ChatReply(grounded, generated_by="llm")
+
+
+def _sentences(count: int) -> str:
+    return f"{count} sentence" if count == 1 else f"{count} sentences"
 
 
 def open_chat(

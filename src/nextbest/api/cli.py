@@ -44,10 +44,16 @@ app = typer.Typer(
         "`nextbest top` and `nextbest explain ACCOUNT_ID`."
     ),
     no_args_is_help=True,
+    # Markdown joins the lines of a docstring paragraph, so help text wraps at the terminal.
+    rich_markup_mode="markdown",
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-config_app = typer.Typer(help="Show and check the scoring configuration.", no_args_is_help=True)
+config_app = typer.Typer(
+    help="Show and check the scoring configuration.",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
 app.add_typer(config_app, name="config")
 app.add_typer(content_app, name="content")
 
@@ -639,6 +645,7 @@ def mcp(db: DbOption = None, chroma: ChromaOption = None, run_id: RunOption = No
     (for Claude Desktop, claude_desktop_config.json) with absolute paths,
     because the assistant does not start in your project folder:
 
+    ```json
     {
       "mcpServers": {
         "nextbest": {
@@ -650,6 +657,7 @@ def mcp(db: DbOption = None, chroma: ChromaOption = None, run_id: RunOption = No
         }
       }
     }
+    ```
 
     Contact emails and phone numbers are redacted unless "env" sets
     NEXTBEST_SHARE_CONTACT_DETAILS to true. With OPENAI_API_KEY in "env",
@@ -686,7 +694,9 @@ def mcp(db: DbOption = None, chroma: ChromaOption = None, run_id: RunOption = No
         raise typer.Exit(130) from None
 
 
-api_key_app = typer.Typer(help="Create API keys for `nextbest serve`.", no_args_is_help=True)
+api_key_app = typer.Typer(
+    help="Create API keys for `nextbest serve`.", no_args_is_help=True, rich_markup_mode="markdown"
+)
 app.add_typer(api_key_app, name="api-key")
 
 
@@ -704,6 +714,8 @@ def api_key_create(
 
     if scope not in SCOPES:
         usage_error("--scope", f"expected read, write or admin, got {scope!r}")
+    if not name.isprintable() or len(name) > 100:
+        usage_error("--name", "expected up to 100 printable characters, without line breaks")
     try:
         key, token = KeyStore(RunStore(db or load_settings().db)).create(scope, name)  # type: ignore[arg-type]
     except NextbestError as error:
@@ -737,29 +749,40 @@ def serve(
             show_default=False,
         ),
     ] = None,
+    chroma: ChromaOption = None,
 ) -> None:
-    """Serve the rep chat page at /, the HTTP API under /v1 (documented at /docs) and, when
-    configured, the Slack bot at /slack/events.
+    """Serve the chat page at /, the HTTP API under /v1 and the Slack bot at /slack/events.
 
-    Every route but the page and the health checks needs an API key: create one with
-    `nextbest api-key create --scope read|write|admin`. Allow browser origins other than the
-    page's own with NEXTBEST_CORS_ORIGINS='["https://crm.example.com"]'.
+    The API is documented at /docs. Every route but the page and the health checks needs an
+    API key, made with `nextbest api-key create --scope read|write|admin`.
+
+    Browsers on other origins are refused unless listed, as in
+    NEXTBEST_CORS_ORIGINS='["https://crm.example.com"]'. The Slack bot runs when
+    NEXTBEST_SLACK_BOT_TOKEN and NEXTBEST_SLACK_SIGNING_SECRET are set.
     """
     import uvicorn
 
     from nextbest.api.main import create_app
 
     settings = load_settings()
-    updates: dict[str, Path] = {}
-    if data_dir is not None:
-        if not data_dir.is_dir():
-            usage_error("--data", f"{data_dir} is not a folder")
-        updates["data_dir"] = data_dir
-    if config is not None:
-        if not config.is_file():
-            usage_error("--config", f"{config} is not a file")
-        updates["config"] = config
+    updates = {
+        key: value
+        for key, value in (("data_dir", data_dir), ("config", config), ("chroma_path", chroma))
+        if value is not None
+    }
     settings = settings.model_copy(update=updates)
+    # Checked at start, whether set by option or environment, so a typo is not found later.
+    if settings.data_dir is not None and not settings.data_dir.is_dir():
+        source = "--data" if data_dir is not None else "NEXTBEST_DATA_DIR"
+        usage_error(source, f"{settings.data_dir} is not a folder")
+    if settings.config is not None:
+        source = "--config" if config is not None else "NEXTBEST_CONFIG"
+        try:
+            load_config(settings.config)
+        except NextbestError as error:
+            usage_error(source, str(error))
+    if chroma is not None and not chroma.is_dir():
+        usage_error("--chroma", f"{chroma} is not a folder; build it with `nextbest content index`")
     out.print(f"Serving on http://{host}:{port}/ (API documentation at /docs); Ctrl+C stops.")
     # The app logs one line per request with its id; uvicorn's access log would repeat it
     # with the query string, which can carry names.
@@ -785,6 +808,7 @@ def slack(
     /slack/events when NEXTBEST_SLACK_BOT_TOKEN and NEXTBEST_SLACK_SIGNING_SECRET are set.
     """
     from nextbest.api.deps import Services
+    from nextbest.api.jobs import ScoringJobs
     from nextbest.api.keys import KeyStore
     from nextbest.api.slack import check_socket_mode, run_socket_mode
     from nextbest.content import ContentLibrary
@@ -806,7 +830,8 @@ def slack(
     except NextbestError as error:
         fail(error)
     err.print("Connecting to Slack over Socket Mode; press Ctrl-C to stop.", markup=False)
-    run_socket_mode(settings, Services(settings, store, KeyStore(store), library))
+    jobs = ScoringJobs(settings, store)
+    run_socket_mode(settings, Services(settings, store, KeyStore(store), library, jobs))
 
 
 @app.command("sample-data")

@@ -6,12 +6,14 @@ import asyncio
 import secrets
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 
 from nextbest.agent.chat import ChatSession
 
 MAX_CONVERSATIONS = 500
+# One key cannot push out other keys' conversations: past this, its own oldest one ends.
+MAX_PER_KEY = 50
 IDLE_SECONDS = 4 * 60 * 60
 
 
@@ -29,8 +31,11 @@ class Conversation:
 class Conversations:
     """The newest conversations, least recently used dropped first, idle ones expired."""
 
-    def __init__(self, limit: int = MAX_CONVERSATIONS, idle: float = IDLE_SECONDS) -> None:
+    def __init__(
+        self, limit: int = MAX_CONVERSATIONS, idle: float = IDLE_SECONDS, per_key: int = MAX_PER_KEY
+    ) -> None:
         self.limit = limit
+        self.per_key = per_key
         self.idle = idle
         self._items: OrderedDict[str, Conversation] = OrderedDict()
         # Requests start and look up conversations from worker threads.
@@ -40,10 +45,20 @@ class Conversations:
         conversation = Conversation(secrets.token_urlsafe(12), owner, session, mode)
         with self._lock:
             self._expire()
+            owned = [key for key, item in self._items.items() if item.owner == owner]
+            for conversation_id in owned[: max(0, len(owned) - self.per_key + 1)]:
+                del self._items[conversation_id]
             self._items[conversation.conversation_id] = conversation
             while len(self._items) > self.limit:
-                self._items.popitem(last=False)
+                self._drop_from_busiest_key()
         return conversation
+
+    def _drop_from_busiest_key(self) -> None:
+        """End the least recently used conversation of the key that has the most."""
+        counts = Counter(item.owner for item in self._items.values())
+        busiest = counts.most_common(1)[0][0]
+        oldest = next(key for key, item in self._items.items() if item.owner == busiest)
+        del self._items[oldest]
 
     def get(self, conversation_id: str, owner: str) -> Conversation | None:
         """Return the caller's conversation; another key's conversation counts as unknown."""

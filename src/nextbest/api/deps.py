@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Path, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from langchain_core.language_models import BaseChatModel
 from pydantic import BaseModel, Field
+from starlette.convertors import Convertor, register_url_convertor
 
 from nextbest.agent.brief import Brief
 from nextbest.api.conversations import Conversations
 from nextbest.api.jobs import ScoringJobs
 from nextbest.api.keys import ApiKey, KeyStore, Scope
+from nextbest.api.logs import logger
+from nextbest.scoring.errors import StoreError, StoreUnavailableError
 from nextbest.scoring.store import RunStore
 from nextbest.settings import Settings
 from nextbest.tools import ContentSource
@@ -57,23 +61,90 @@ class Services:
     briefs: dict[tuple[str, str, bool], Brief] = field(default_factory=dict)
 
 
-async def known_query_only(request: Request) -> None:
+class AccountIdConvertor(Convertor[str]):
+    """Route converter for an account id that may contain "/", but does not end in "/brief",
+    so that GET of an account and POST of its brief stay separate routes."""
+
+    regex = r"(?!.*/brief$).+"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("account", AccountIdConvertor())
+
+# Text without control characters (tab and line breaks aside), as a JSON Schema pattern.
+PLAIN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$"
+
+# An account id as the CRM has it; it may contain "/", but no control characters.
+AccountIdPath = Annotated[
+    str,
+    Path(
+        description="The account's id in the CRM.",
+        max_length=500,
+        pattern=r"^[^\x00-\x1f\x7f]+$",
+    ),
+]
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|[\ud800-\udfff]")
+
+
+def has_control_characters(text: str) -> bool:
+    """Return whether text has control characters other than tab and newlines, or a lone
+    surrogate; neither belongs in a name or a question, and databases reject NUL."""
+    return _CONTROL.search(text) is not None
+
+
+def store_failure(error: StoreError, run_id: str | None = None) -> HTTPException:
+    """Turn a store error into the HTTP error a client sees, without the store's URL.
+
+    An unreachable store is logged with its reason; an unknown run is a 404.
+    """
+    if isinstance(error, StoreUnavailableError):
+        logger.warning("run store unavailable: %s", error)
+        return HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "the run store is unavailable; the server log has the details",
+        )
+    if run_id:
+        return HTTPException(
+            status.HTTP_404_NOT_FOUND, f"no run {run_id!r}; GET /v1/runs lists the stored runs"
+        )
+    return HTTPException(
+        status.HTTP_503_SERVICE_UNAVAILABLE,
+        "no scoring run yet: an admin starts one with POST /v1/runs, "
+        "or runs `nextbest score DATA_DIR`",
+    )
+
+
+async def known_query_only(request: Request, _caller: CallerDep) -> None:
     """Refuse query parameters the route does not take, so a typo is not silently ignored.
 
     The route's parameters are read from the OpenAPI document, which lists them all.
     """
     route = request.scope.get("route")
-    operation = (
-        request.app.openapi()
-        .get("paths", {})
-        .get(getattr(route, "path", ""), {})
-        .get(request.method.lower(), {})
-    )
+    # The document writes {account_id:path} as {account_id}.
+    path = re.sub(r"\{(\w+):\w+\}", r"{\1}", getattr(route, "path", ""))
+    operation = request.app.openapi().get("paths", {}).get(path, {}).get(request.method.lower(), {})
     known = {
         parameter["name"]
         for parameter in operation.get("parameters", [])
         if parameter.get("in") == "query"
     }
+    invalid = [
+        {
+            "type": "string_pattern_mismatch",
+            "loc": ["query", name],
+            "msg": "Control characters are not allowed",
+            "input": value,
+        }
+        for name, value in request.query_params.multi_items()
+        if name in known and has_control_characters(value)
+    ]
+    if invalid:
+        raise RequestValidationError(invalid)
     unknown = sorted(set(request.query_params) - known)
     if unknown:
         takes = ", ".join(sorted(known)) or "none"
@@ -111,7 +182,10 @@ async def get_caller(
     token = credentials.credentials
     # A key checked in the last minute is known without the database; else the lookup runs in
     # a worker thread, off the event loop.
-    key = services.keys.remembered(token) or await run_in_threadpool(services.keys.check, token)
+    try:
+        key = services.keys.remembered(token) or await run_in_threadpool(services.keys.check, token)
+    except StoreError as error:
+        raise store_failure(error) from None
     if key is None:
         raise HTTPException(
             status.HTTP_401_UNAUTHORIZED,

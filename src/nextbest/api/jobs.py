@@ -84,6 +84,7 @@ class ScoringJobs:
         from nextbest.scoring.config import load_config
         from nextbest.scoring.runs import score_folder
 
+        logger.info("scoring job %s started, as of %s", job.job_id, job.as_of or "today")
         try:
             if self.settings.data_dir is None:
                 raise NextbestError("no data folder is configured: set NEXTBEST_DATA_DIR")
@@ -98,6 +99,13 @@ class ScoringJobs:
         except NextbestError as error:
             finished = replace(job, status="failed", finished_at=_now(), error=str(error))
             info = None
+            # The reason can quote a value from the data, so the log names only its kind.
+            logger.warning(
+                "scoring job %s failed with %s; GET /v1/runs/jobs/%s gives the reason",
+                job.job_id,
+                type(error).__name__,
+                job.job_id,
+            )
         except Exception as error:  # nothing above the worker thread would catch it
             logger.error("scoring job %s failed: %s", job.job_id, describe(error))
             finished = replace(
@@ -110,6 +118,14 @@ class ScoringJobs:
         with self._lock:
             self._jobs[job.job_id] = finished
             self._running = None
+        if info is not None:
+            logger.info(
+                "scoring job %s stored run %s: %d accounts as of %s",
+                job.job_id,
+                info.run_id,
+                info.accounts,
+                info.as_of,
+            )
         if info is not None and self.on_saved is not None:
             try:
                 self.on_saved(previous, info)

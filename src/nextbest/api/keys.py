@@ -13,7 +13,7 @@ from typing import Literal
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from nextbest.scoring.errors import StoreError
+from nextbest.scoring.errors import StoreError, StoreUnavailableError
 from nextbest.scoring.store import RunStore
 
 Scope = Literal["read", "write", "admin"]
@@ -95,8 +95,12 @@ class KeyStore:
         digest = _hash(token)
         key_id = token[len(PREFIX) :].split("_", 1)[0]
         query = sa.select(api_keys_table).where(api_keys_table.c.key_id == key_id)
-        with self.engine.connect() as connection:
-            row = connection.execute(query).first()
+        try:
+            with self.engine.connect() as connection:
+                row = connection.execute(query).first()
+        except SQLAlchemyError as error:
+            reason = str(getattr(error, "orig", None) or error).splitlines()[0]
+            raise StoreUnavailableError(f"cannot read the API keys: {reason}") from None
         if row is None or not hmac.compare_digest(row.secret_hash, digest):
             return None
         key = ApiKey(row.key_id, row.name, row.scope)

@@ -22,11 +22,15 @@ def describe(error: BaseException) -> str:
 
 
 def configure(level: int = logging.INFO) -> None:
-    """Send the service's log lines to standard error, beside uvicorn's, once."""
-    if logger.handlers:
+    """Send every nextbest logger's lines (API, Slack, agent, scoring) to standard error, once.
+
+    Nothing is added when logging is already set up, by the root logger's handlers (as in a
+    test run or an embedding application) or by an earlier call.
+    """
+    package = logging.getLogger("nextbest")
+    if package.handlers or logging.getLogger().handlers:
         return
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(level)
-    logger.propagate = False
+    package.addHandler(handler)
+    package.setLevel(level)

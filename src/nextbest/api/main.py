@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response, status
+from fastapi.encoders import jsonable_encoder
 from fastapi.exception_handlers import http_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import JSONResponse
@@ -38,6 +40,34 @@ def _library(settings: Settings) -> ContentSource | None:
     if load is not None:
         load()
     return library
+
+
+MAX_BODY_BYTES = 256 * 1024
+MAX_ECHOED_INPUT = 200
+
+
+def _shown_errors(errors: Sequence[Any]) -> list[dict[str, Any]]:
+    """Return validation errors safe to send back: each once, and the invalid input cut short.
+
+    FastAPI echoes the whole input, which for a huge or undecodable value makes a huge or
+    unencodable answer.
+    """
+    shown: list[dict[str, Any]] = []
+    for error in errors:
+        entry = {key: error[key] for key in ("type", "loc", "msg") if key in error}
+        value = error.get("input")
+        if isinstance(value, str):
+            text = value.encode("utf-8", "backslashreplace").decode("utf-8")
+            cut = text[:MAX_ECHOED_INPUT]
+            entry["input"] = cut + ("…" if len(text) > MAX_ECHOED_INPUT else "")
+        elif isinstance(value, int | float | bool) or value is None:
+            entry["input"] = value
+        if "ctx" in error:
+            entry["ctx"] = {key: str(item) for key, item in error["ctx"].items()}
+        entry = jsonable_encoder(entry)
+        if entry not in shown:
+            shown.append(entry)
+    return shown
 
 
 def _alerts(settings: Settings, store: RunStore) -> Callable[[RunInfo | None, RunInfo], None]:
@@ -80,7 +110,16 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
         version="1",
         description="Ranked B2B accounts, explained scores and next-best-action briefs.",
         lifespan=lifespan,
+        # Chat messages are at most 2,000 characters; Slack's payloads are a few kilobytes.
+        max_body_size=MAX_BODY_BYTES,
     )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> Response:
+        return JSONResponse(
+            {"detail": _shown_errors(error.errors())},
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+        )
 
     app.add_middleware(RequestIds)
 
@@ -100,7 +139,14 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
             return await http_exception_handler(request, error)
         # Starlette names only the first route's methods; list every route's on this path.
         allowed: set[str] = set()
-        for route in app.router.routes:
+        routes = list(app.router.routes)
+        while routes:
+            route = routes.pop()
+            # FastAPI 0.165 wraps an included router; its own routes carry the methods.
+            included = getattr(route, "original_router", None)
+            if included is not None:
+                routes.extend(included.routes)
+                continue
             match, _ = route.matches(request.scope)
             if match != Match.NONE:
                 allowed |= getattr(route, "methods", None) or set()

@@ -13,10 +13,21 @@ from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from nextbest.api.logs import logger
+from nextbest.api.logs import describe, logger
 
 # A request id from the caller is kept when it is short and plain, so it cannot forge log lines.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+# Control characters in a decoded path could start a fake log line or colour a terminal.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+MAX_LOGGED_PATH = 200
+
+
+def loggable_path(path: str) -> str:
+    """Return the path with control characters escaped, cut to MAX_LOGGED_PATH characters."""
+    escaped = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", path)
+    if len(escaped) > MAX_LOGGED_PATH:
+        return escaped[:MAX_LOGGED_PATH] + "…"
+    return escaped
 
 
 class RequestIds:
@@ -37,11 +48,12 @@ class RequestIds:
         )
         identifier = presented if _REQUEST_ID.fullmatch(presented) else uuid.uuid4().hex[:16]
         started = time.perf_counter()
-        status: dict[str, Any] = {"code": 500}
+        status: dict[str, Any] = {"code": 500, "started": False}
 
         async def send_with_id(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status["code"] = message["status"]
+                status["started"] = True
                 headers = list(message.get("headers", []))
                 headers.append((b"x-request-id", identifier.encode()))
                 message = {**message, "headers": headers}
@@ -49,12 +61,27 @@ class RequestIds:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except Exception as error:
+            # Logged here by type and place only: a traceback's messages can quote what a rep
+            # typed. Without this, the server would log the whole traceback.
+            status["code"] = 500
+            logger.error("request_id=%s failed: %s", identifier, describe(error))
+            if not status["started"]:
+                await send_with_id(
+                    {
+                        "type": "http.response.start",
+                        "status": 500,
+                        "headers": [(b"content-type", b"application/json")],
+                    }
+                )
+                body = b'{"detail":"internal server error; the server log has the details"}'
+                await send({"type": "http.response.body", "body": body})
         finally:
             # The path only: query strings can carry names, and headers carry the API key.
             logger.info(
                 "%s %s %d %.1fms request_id=%s",
                 scope["method"],
-                scope["path"],
+                loggable_path(scope["path"]),
                 status["code"],
                 (time.perf_counter() - started) * 1000,
                 identifier,

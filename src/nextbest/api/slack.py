@@ -276,14 +276,19 @@ def render_reply(reply: ChatReply) -> SlackMessage:
     return text_message(reply.text)
 
 
+# Seconds since 1970 in ASCII digits; 12 digits reach the year 33658.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+
+
 def mount_slack(app: FastAPI, settings: Settings) -> SlackBot:
     """Serve the bot at `POST /slack/events` of the app, over the services its lifespan builds."""
     bot = SlackBot(settings, lambda: app.state.services)
     app.state.slack = bot
 
     async def slack_events(request: Request) -> Response:
-        if not request.headers.get("X-Slack-Request-Timestamp", "0").isdigit():
-            # Bolt's verification fails with a server error on a timestamp that is not a number.
+        if not _TIMESTAMP.fullmatch(request.headers.get("X-Slack-Request-Timestamp", "0")):
+            # Bolt's verification fails with a server error on a timestamp that is not a number
+            # of seconds, including non-ASCII digits and numbers too long to convert.
             return JSONResponse({"error": "invalid request"}, status_code=401)
         body = await request.body()
         try:

@@ -55,7 +55,10 @@ class TierAlert:
     def summary(self) -> str:
         """Describe the outcome in one line, for a log or a command's output."""
         if self.previous is None:
-            return f"No earlier run to compare run {self.run.run_id} with; no tier-A alert posted."
+            return (
+                f"No earlier run to compare run {self.run.run_id} with (it is the first as of "
+                f"{self.run.as_of} or before, or a backtest); no tier-A alert posted."
+            )
         if not self.crossings:
             return (
                 f"No account crossed into tier A since run {self.previous.run_id}; "
@@ -80,7 +83,14 @@ def new_tier_a(
     crossings. Without a previous run there is nothing to compare, so the list is empty.
     """
     run = store.run(run_id)
-    previous = store.run(previous_run_id) if previous_run_id else store.previous_run(run.run_id)
+    if previous_run_id:
+        previous = store.run(previous_run_id)
+    else:
+        stored_before = store.previous_run(run.run_id)
+        if stored_before is not None and stored_before.as_of > run.as_of:
+            # A backtest: its accounts are not news, so there is nothing to announce.
+            return run, None, []
+        previous = store.previous_run(run.run_id, backtests=False)
     if previous is None:
         return run, None, []
     before = store.tiers(previous.run_id)

@@ -158,9 +158,15 @@ def _reading(method: Callable[..., T]) -> Callable[..., T]:
         try:
             return method(store, *args, **kwargs)
         except SQLAlchemyError as error:
+            reason = _reason(error)
+            # A missing table means the database is not a nextbest store; other errors are
+            # about the connection or the query, and the question would mislead.
+            missing_table = any(
+                words in reason for words in ("no such table", "no such column", "does not exist")
+            )
+            hint = "; is it a nextbest store?" if missing_table else ""
             raise StoreUnavailableError(
-                f"cannot read the run store {store._safe_url()}: {_reason(error)}; "
-                "is it a nextbest store?"
+                f"cannot read the run store {store._safe_url()}: {reason}{hint}"
             ) from None
 
     return wrapper
@@ -212,6 +218,10 @@ class RunStore:
             parsed = sa.make_url(self.url)
         except (SQLAlchemyError, ValueError):
             raise StoreUnavailableError(f"invalid run store URL; {example}") from None
+        if parsed.drivername in ("postgres", "postgres+psycopg"):
+            raise StoreUnavailableError(
+                "invalid run store URL: SQLAlchemy spells the scheme postgresql://, not postgres://"
+            )
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             path = Path(parsed.database)
             if path.is_dir():
@@ -656,20 +666,25 @@ class RunStore:
         return {key: evidence.get(key) or [] for key in EVIDENCE_KEYS}
 
     @_reading
-    def previous_run(self, run_id: str) -> RunInfo | None:
-        """Return the run stored just before this one, or None when it is the first."""
+    def previous_run(self, run_id: str, backtests: bool = True) -> RunInfo | None:
+        """Return the run stored just before this one, or None when it is the first.
+
+        With `backtests=False`, runs as of a later date than this one's are passed over, and of
+        the others the one with the latest as-of date is returned, so that a backtest stored in
+        between is not taken for the previous state of the accounts.
+        """
         current = self.run(run_id)
         runs = runs_table
         earlier = sa.or_(
             runs.c.created_at < current.created_at,
             sa.and_(runs.c.created_at == current.created_at, runs.c.run_id < current.run_id),
         )
-        query = (
-            sa.select(runs)
-            .where(earlier)
-            .order_by(runs.c.created_at.desc(), runs.c.run_id.desc())
-            .limit(1)
-        )
+        order = [runs.c.created_at.desc(), runs.c.run_id.desc()]
+        query = sa.select(runs).where(earlier)
+        if not backtests:
+            query = query.where(runs.c.as_of <= current.as_of)
+            order.insert(0, runs.c.as_of.desc())
+        query = query.order_by(*order).limit(1)
         with self.engine.connect() as connection:
             row = connection.execute(query).first()
         return None if row is None else self._info(row)

@@ -15,7 +15,9 @@ COMPONENTS = ("fit", "intent", "relationship", "engagement", "negative")
 
 class AccountRef(BaseModel):
     account_id: str = Field(
-        description="The account's id as the CRM has it, e.g. ACC-000124, or its exact name."
+        min_length=1,
+        max_length=500,
+        description="The account's id as the CRM has it, e.g. ACC-000124, or its exact name.",
     )
 
 

@@ -13,7 +13,11 @@ Stage = Literal["awareness", "consideration", "decision"]
 
 
 class ContentQuery(BaseModel):
-    query: str = Field(description="What the content should be about, in plain words.")
+    query: str = Field(
+        min_length=1,
+        max_length=500,
+        description="What the content should be about, in plain words.",
+    )
     persona: str | None = Field(
         None, description="Reader's persona, e.g. security_leader, it_practitioner, finance."
     )
@@ -53,6 +57,9 @@ def search_content(deps: ToolDeps, query: ContentQuery) -> ContentResults:
         )
     except NextbestError as error:
         raise ToolError(f"the content search failed: {error}") from None
+    except ValueError as error:
+        # An empty query or an unknown stage: bad input from the caller, not a failure.
+        raise ToolError(f"invalid content search: {error}") from None
     return ContentResults(
         results=[
             ContentPick(

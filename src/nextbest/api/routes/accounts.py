@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Path, Query, status
+from fastapi import APIRouter, HTTPException, Query, status
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
-from nextbest.api.deps import ErrorDetail, ReaderDep, ServicesDep
-from nextbest.scoring.errors import StoreError, StoreUnavailableError
+from nextbest.api.deps import (
+    PLAIN_TEXT,
+    AccountIdPath,
+    ErrorDetail,
+    ReaderDep,
+    ServicesDep,
+    store_failure,
+)
+from nextbest.scoring.errors import StoreError
 from nextbest.tools import AccountSummary
 
 router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
@@ -53,14 +60,25 @@ async def list_accounts(
     services: ServicesDep,
     _caller: ReaderDep,
     tier: Annotated[Literal["A", "B", "C"] | None, Query(description="Only this tier.")] = None,
-    owner: Annotated[str | None, Query(description="Only this owner, any case.")] = None,
+    owner: Annotated[
+        str | None,
+        Query(max_length=200, pattern=PLAIN_TEXT, description="Only this owner, any case."),
+    ] = None,
     qualified: Annotated[bool | None, Query(description="Only (un)qualified accounts.")] = None,
-    topic: Annotated[str | None, Query(description="Only accounts surging on this topic.")] = None,
+    topic: Annotated[
+        str | None,
+        Query(
+            max_length=200, pattern=PLAIN_TEXT, description="Only accounts surging on this topic."
+        ),
+    ] = None,
     sort: Annotated[
         Literal["rank", "name", "fit", "intent", "relationship", "engagement"],
         Query(description="Rank and name ascending; a component's score highest first."),
     ] = "rank",
-    run_id: Annotated[str | None, Query(description="A stored run; default: the latest.")] = None,
+    run_id: Annotated[
+        str | None,
+        Query(max_length=64, pattern=PLAIN_TEXT, description="A stored run; default: the latest."),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=500, description="Accounts per page.")] = 50,
     offset: Annotated[
         int, Query(ge=0, le=10_000_000, description="Accounts skipped before the page.")
@@ -71,11 +89,8 @@ async def list_accounts(
     def page() -> AccountPage:
         try:
             run = services.store.run(run_id)
-        except StoreUnavailableError as error:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
         except StoreError as error:
-            code = status.HTTP_404_NOT_FOUND if run_id else status.HTTP_503_SERVICE_UNAVAILABLE
-            raise HTTPException(code, str(error)) from None
+            raise store_failure(error, run_id) from None
         try:
             rows = services.store.accounts(
                 run.run_id,
@@ -92,7 +107,7 @@ async def list_accounts(
                 run.run_id, tier=tier, owner=owner, topic=topic, qualified=qualified
             )
         except StoreError as error:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+            raise store_failure(error) from None
         return AccountPage(
             run_id=run.run_id,
             as_of=run.as_of.isoformat(),
@@ -108,11 +123,11 @@ async def list_accounts(
 
 
 @router.get(
-    "/{account_id}",
+    "/{account_id:account}",
     responses={404: {"model": ErrorDetail, "description": "No such account in the run."}},
 )
 async def get_account(
-    account_id: Annotated[str, Path(description="The account's id in the CRM.")],
+    account_id: AccountIdPath,
     services: ServicesDep,
     _caller: ReaderDep,
 ) -> AccountDetail:
@@ -123,7 +138,7 @@ async def get_account(
             run = services.store.run()
             rows = services.store.accounts(run.run_id, account_id=account_id, signals=False)
         except StoreError as error:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+            raise store_failure(error) from None
         if not rows:
             raise HTTPException(
                 status.HTTP_404_NOT_FOUND, f"no account {account_id!r} in run {run.run_id}"
@@ -132,7 +147,7 @@ async def get_account(
         try:
             history = services.store.history(account_id)
         except StoreError as error:
-            raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+            raise store_failure(error) from None
         return AccountDetail(
             **AccountSummary.from_row(row).model_dump(),
             run_id=run.run_id,

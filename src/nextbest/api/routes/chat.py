@@ -9,12 +9,21 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, HTTPException, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.sse import EventSourceResponse, ServerSentEvent
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from nextbest.agent.chat import AgentChat, ChatReply, open_chat
 from nextbest.agent.llm import LLMNotConfiguredError
 from nextbest.api.conversations import Conversation
-from nextbest.api.deps import NO_MODEL, NO_MODEL_RESPONSE, ErrorDetail, ServicesDep, WriterDep
+from nextbest.api.deps import (
+    NO_MODEL,
+    NO_MODEL_RESPONSE,
+    PLAIN_TEXT,
+    ErrorDetail,
+    ServicesDep,
+    WriterDep,
+    has_control_characters,
+    store_failure,
+)
 from nextbest.api.logs import describe, logger
 from nextbest.scoring.errors import StoreError
 from nextbest.tools import ToolDeps
@@ -37,9 +46,12 @@ Comment lines (`: ping`) keep the connection open while the answer is being prep
 
 
 class ChatRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     message: str = Field(
         min_length=1,
         max_length=2000,
+        pattern=PLAIN_TEXT,
         description='What the rep asks, such as "top tier A accounts" or "brief for Acme".',
     )
     conversation_id: str | None = Field(
@@ -53,6 +65,13 @@ class ChatRequest(BaseModel):
         description="Use the language model for a new conversation; default: when one is "
         "configured. Ignored when continuing a conversation.",
     )
+
+    @field_validator("message")
+    @classmethod
+    def _plain_text(cls, message: str) -> str:
+        if has_control_characters(message):
+            raise ValueError("the message contains a lone surrogate, which is not valid Unicode")
+        return message
 
 
 def conversation_for(
@@ -71,7 +90,7 @@ def conversation_for(
     try:
         deps = ToolDeps.latest(services.store, services.library)
     except StoreError as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+        raise store_failure(error) from None
     try:
         session = open_chat(deps, services.settings, request.llm, services.model)
     except LLMNotConfiguredError:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException, status
+from fastapi import APIRouter
 
-from nextbest.api.deps import ServicesDep
+from nextbest.api.deps import ServicesDep, store_failure
 from nextbest.scoring.errors import StoreError
 
 router = APIRouter(tags=["health"])
@@ -23,5 +23,5 @@ def readyz(services: ServicesDep) -> dict[str, str | bool]:
     try:
         run = services.store.run()
     except StoreError as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+        raise store_failure(error) from None
     return {"status": "ready", "run_id": run.run_id, "content": services.library is not None}

@@ -6,9 +6,9 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
-from nextbest.api.deps import AdminDep, ErrorDetail, ReaderDep, ServicesDep
+from nextbest.api.deps import AdminDep, ErrorDetail, ReaderDep, ServicesDep, store_failure
 from nextbest.api.jobs import Job, JobBusyError
 from nextbest.scoring.errors import StoreError
 from nextbest.scoring.store import RunInfo
@@ -47,8 +47,12 @@ class RunList(BaseModel):
 
 
 class RunRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
     as_of: dt.date | None = Field(
-        None, description="Score as of this date, using only rows dated before it; default: today."
+        None,
+        description="Score as of this date, using only rows dated before it; default: today. "
+        "A past date makes a backtest, which becomes the latest run that every route serves.",
     )
 
 
@@ -85,7 +89,7 @@ def list_runs(
         runs = services.store.runs(limit)
         counts = services.store.tier_counts([info.run_id for info in runs])
     except StoreError as error:
-        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(error)) from None
+        raise store_failure(error) from None
     return RunList(runs=[RunSummary.from_info(info, counts[info.run_id]) for info in runs])
 
 
