@@ -8,6 +8,7 @@ downloads a browser of its own.
 from __future__ import annotations
 
 import os
+import re
 import socket
 import sqlite3
 import threading
@@ -74,6 +75,35 @@ def test_page_needs_no_key_and_sets_csp(scored_sample: tuple[Path, str], tmp_pat
     assert "javascript" in script.headers["Content-Type"]
     assert script.headers["Cache-Control"] == "no-cache"
     assert "/" not in schema["paths"]
+
+
+def test_docs_load_swagger_ui_from_this_server(
+    scored_sample: tuple[Path, str], tmp_path: Path
+) -> None:
+    expected_types = {
+        "/docs-assets/swagger-ui-bundle.js": "javascript",
+        "/docs-assets/swagger-ui.css": "text/css",
+        "/docs-assets/favicon-32x32.png": "image/png",
+    }
+    with TestClient(create_app(Settings(home=tmp_path), scored_sample[1])) as client:
+        docs = client.get("/docs")
+        assets = {url: client.get(url) for url in expected_types}
+        redirect = client.get("/docs/oauth2-redirect")
+        redoc = client.get("/redoc")
+
+    linked = re.findall(r'(?:src|href)="([^"]*)"', docs.text)
+    assert docs.status_code == 200
+    assert docs.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert sorted(linked) == sorted(expected_types)
+    assert "url: '/openapi.json'" in docs.text
+    assert "oauth2RedirectUrl: window.location.origin + '/docs/oauth2-redirect'" in docs.text
+    assert "http" not in docs.text
+    for url, content_type in expected_types.items():
+        assert assets[url].status_code == 200, url
+        assert content_type in assets[url].headers["Content-Type"], url
+    assert redirect.status_code == 200
+    assert "swaggerUIRedirectOauth2" in redirect.text
+    assert redoc.status_code == 404
 
 
 def test_static_files_stay_in_their_folder(scored_sample: tuple[Path, str], tmp_path: Path) -> None:
@@ -357,3 +387,27 @@ def test_event_stream_parser_joins_split_chunks(page: Any) -> None:
         {"event": "delta", "data": {"text": ", world"}},
         {"event": "done", "data": {"conversation_id": "c1", "generated_by": "rules"}},
     ]
+
+
+@needs_chromium
+def test_docs_render_without_internet(browser_context: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
+    tab = browser_context.new_page()
+    elsewhere: list[str] = []
+
+    def local_only(route: Any) -> None:
+        if route.request.url.startswith(server + "/"):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    tab.route("**/*", local_only)
+    tab.goto(server + "/docs")
+
+    expect(tab.get_by_role("heading", name="nextbest")).to_be_visible()
+    expect(tab.get_by_text("/v1/chat", exact=True)).to_be_visible()
+    expect(tab.get_by_text("Unable to render this definition")).to_have_count(0)
+    assert elsewhere == []
+    tab.close()

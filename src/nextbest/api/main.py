@@ -21,7 +21,7 @@ from nextbest.api.jobs import ScoringJobs
 from nextbest.api.keys import KeyStore
 from nextbest.api.logs import logger
 from nextbest.api.request_ids import RequestIds
-from nextbest.api.routes import accounts, briefs, chat, health, page, runs
+from nextbest.api.routes import accounts, briefs, chat, docs, health, page, runs
 from nextbest.scoring.store import RunInfo, RunStore
 from nextbest.settings import Settings
 from nextbest.tools import ContentSource
@@ -80,6 +80,8 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
         version="1",
         description="Ranked B2B accounts, explained scores and next-best-action briefs.",
         lifespan=lifespan,
+        docs_url=None,
+        redoc_url=None,
     )
 
     app.add_middleware(RequestIds)
@@ -116,6 +118,7 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
             router, responses=KEYED_RESPONSES, dependencies=[Depends(known_query_only)]
         )
     app.include_router(page.router)
+    app.include_router(docs.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     if settings.slack_enabled:
         from nextbest.api.slack import mount_slack
