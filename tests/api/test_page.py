@@ -77,6 +77,17 @@ def test_page_needs_no_key_and_sets_csp(scored_sample: tuple[Path, str], tmp_pat
     assert "/" not in schema["paths"]
 
 
+def test_page_answers_head_for_uptime_checks(
+    scored_sample: tuple[Path, str], tmp_path: Path
+) -> None:
+    with TestClient(create_app(Settings(home=tmp_path), scored_sample[1])) as client:
+        response = client.head("/")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.content == b""
+
+
 def test_docs_load_swagger_ui_from_this_server(
     scored_sample: tuple[Path, str], tmp_path: Path
 ) -> None:
