@@ -1,7 +1,16 @@
 // The rep chat page: ranked accounts on the left, one account in the middle, chat on the right.
 
 import { accountMessage, renderAccount } from "./account.js";
-import { ApiError, forgetKey, getJson, storeKey, storedKey, streamChat } from "./api.js";
+import {
+  ApiError,
+  ConnectionLostError,
+  forgetKey,
+  getJson,
+  MalformedEventError,
+  storeKey,
+  storedKey,
+  streamChat,
+} from "./api.js";
 import { accountCard, accountsCard, briefCard } from "./cards.js";
 import { el, formatScore, tierBadge } from "./dom.js";
 
@@ -333,6 +342,24 @@ async function send(message, reply) {
   }
 }
 
+/** Explain why a question got no complete answer. The reply keeps the text it already shows. */
+function chatProblem(error) {
+  if (error instanceof ConnectionLostError) {
+    return "The connection was lost before the answer finished. Ask again.";
+  }
+  if (error instanceof MalformedEventError) {
+    // The parser's details help a developer, not the rep.
+    console.warn(error.message);
+    return (
+      "The server sent an event the page cannot read, so the answer stopped there. Ask again."
+    );
+  }
+  if (error instanceof ApiError && error.isKeyProblem) {
+    return keyProblem(error);
+  }
+  return `The question could not be sent: ${error.message}`;
+}
+
 async function ask(message) {
   const text = message.trim();
   if (!text || state.answering) {
@@ -354,9 +381,8 @@ async function ask(message) {
       reply.node.append(el("p", { class: "error", role: "alert" }, stopped));
     }
   } catch (error) {
-    let problem = `The question could not be sent: ${error.message}`;
+    const problem = chatProblem(error);
     if (error instanceof ApiError && error.isKeyProblem) {
-      problem = keyProblem(error);
       askForKey(problem);
     }
     reply.node.append(el("p", { class: "error", role: "alert" }, problem));
