@@ -605,6 +605,36 @@ def test_broken_stream_says_what_failed(
 
 
 @needs_chromium
+def test_reload_starts_new_conversation(page: Any, page_store: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    sent: list[str | None] = []
+
+    def record_conversation_id(request: Any) -> None:
+        if request.url.endswith("/v1/chat"):
+            sent.append(request.post_data_json["conversation_id"])
+
+    page.on("request", record_conversation_id)
+    answers = page.get_by_role("log", name="Conversation").get_by_text("Answered by rules")
+
+    _connect(page, _key(page_store["url"], "write"))
+    _ask(page, "help")
+    expect(answers).to_have_count(1)
+    _ask(page, "help")
+    expect(answers).to_have_count(2)
+    page.reload()
+    _ask(page, "help")
+    expect(answers).to_have_count(1)
+
+    assert len(sent) == 3
+    assert sent[0] is None
+    assert sent[1] is not None
+    assert sent[2] is None
+    expect(page.get_by_role("log", name="Conversation")).not_to_contain_text("has ended")
+    assert page.script_errors == []
+
+
+@needs_chromium
 def test_docs_render_without_internet(browser_context: Any, server: str) -> None:
     from playwright.sync_api import expect
 

@@ -15,7 +15,6 @@ import { accountCard, accountsCard, briefCard } from "./cards.js";
 import { el, formatScore, tierBadge } from "./dom.js";
 
 const PAGE_SIZE = 25;
-const CONVERSATION_ITEM = "nextbest.conversationId";
 const CREATE_KEY = "nextbest api-key create --scope write";
 
 const byId = (id) => document.getElementById(id);
@@ -38,7 +37,8 @@ const state = {
   selected: null,
   owners: new Set(),
   answering: false,
-  conversationId: sessionStorage.getItem(CONVERSATION_ITEM),
+  // Kept in memory only: a reload clears the transcript, so it starts a new conversation too.
+  conversationId: null,
 };
 
 // The API key
@@ -288,7 +288,6 @@ function handleEvent(reply, { event, data }) {
   switch (event) {
     case "start":
       state.conversationId = data.conversation_id;
-      sessionStorage.setItem(CONVERSATION_ITEM, data.conversation_id);
       chatMode.textContent = data.mode === "llm" ? "Language model" : "Rules";
       break;
     case "delta":
@@ -321,7 +320,6 @@ function handleEvent(reply, { event, data }) {
 
 function forgetConversation() {
   state.conversationId = null;
-  sessionStorage.removeItem(CONVERSATION_ITEM);
 }
 
 async function send(message, reply) {
