@@ -7,9 +7,13 @@ downloads a browser of its own.
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import select
 import socket
 import sqlite3
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -74,6 +78,46 @@ def test_page_needs_no_key_and_sets_csp(scored_sample: tuple[Path, str], tmp_pat
     assert "javascript" in script.headers["Content-Type"]
     assert script.headers["Cache-Control"] == "no-cache"
     assert "/" not in schema["paths"]
+
+
+def test_page_answers_head_for_uptime_checks(
+    scored_sample: tuple[Path, str], tmp_path: Path
+) -> None:
+    with TestClient(create_app(Settings(home=tmp_path), scored_sample[1])) as client:
+        response = client.head("/")
+
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert response.content == b""
+
+
+def test_docs_load_swagger_ui_from_this_server(
+    scored_sample: tuple[Path, str], tmp_path: Path
+) -> None:
+    expected_types = {
+        "/docs-assets/swagger-ui-bundle.js": "javascript",
+        "/docs-assets/swagger-ui.css": "text/css",
+        "/docs-assets/favicon-32x32.png": "image/png",
+    }
+    with TestClient(create_app(Settings(home=tmp_path), scored_sample[1])) as client:
+        docs = client.get("/docs")
+        assets = {url: client.get(url) for url in expected_types}
+        redirect = client.get("/docs/oauth2-redirect")
+        redoc = client.get("/redoc")
+
+    linked = re.findall(r'(?:src|href)="([^"]*)"', docs.text)
+    assert docs.status_code == 200
+    assert docs.headers["Content-Type"] == "text/html; charset=utf-8"
+    assert sorted(linked) == sorted(expected_types)
+    assert "url: '/openapi.json'" in docs.text
+    assert "oauth2RedirectUrl: window.location.origin + '/docs/oauth2-redirect'" in docs.text
+    assert "http" not in docs.text
+    for url, content_type in expected_types.items():
+        assert assets[url].status_code == 200, url
+        assert content_type in assets[url].headers["Content-Type"], url
+    assert redirect.status_code == 200
+    assert "swaggerUIRedirectOauth2" in redirect.text
+    assert redoc.status_code == 404
 
 
 def test_static_files_stay_in_their_folder(scored_sample: tuple[Path, str], tmp_path: Path) -> None:
@@ -156,9 +200,8 @@ def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
         context.close()
 
 
-@pytest.fixture
-def page(browser_context: Any, server: str) -> Iterator[Any]:
-    """A new tab on the chat page that records script errors in `page.script_errors`."""
+def _open_tab(browser_context: Any, url: str) -> Any:
+    """Open `url` in a new tab that records script errors in `tab.script_errors`."""
     tab = browser_context.new_page()
     errors: list[str] = []
 
@@ -169,7 +212,14 @@ def page(browser_context: Any, server: str) -> Iterator[Any]:
     tab.on("pageerror", lambda error: errors.append(str(error)))
     tab.on("console", record_console)
     tab.script_errors = errors
-    tab.goto(server + "/")
+    tab.goto(url)
+    return tab
+
+
+@pytest.fixture
+def page(browser_context: Any, server: str) -> Iterator[Any]:
+    """A new tab on the chat page that records script errors in `page.script_errors`."""
+    tab = _open_tab(browser_context, server + "/")
     yield tab
     tab.close()
 
@@ -357,3 +407,252 @@ def test_event_stream_parser_joins_split_chunks(page: Any) -> None:
         {"event": "delta", "data": {"text": ", world"}},
         {"event": "done", "data": {"conversation_id": "c1", "generated_by": "rules"}},
     ]
+
+
+class CuttingProxy:
+    """A TCP proxy on 127.0.0.1 that resets the connection after the first `limit` bytes of the
+    response to `POST /v1/chat`, as a network that drops the connection mid-answer would.
+
+    Other requests pass through whole. `sent` contains the bytes of the chat response that the
+    proxy passed on before the reset."""
+
+    def __init__(self, upstream_port: int, limit: int, hold: bool) -> None:
+        self.upstream_port = upstream_port
+        self.limit = limit
+        self.hold = hold
+        self.sent = b""
+        self.limit_reached = threading.Event()
+        self.cut = threading.Event()
+        # With `hold`, the reset waits until the test sets `reset`, so that the browser can read
+        # the bytes before it. Without it, the reset follows them at once.
+        self.reset = threading.Event()
+        if not hold:
+            self.reset.set()
+        self.listener = _free_socket()
+        self.listener.listen()
+        self.url = f"http://127.0.0.1:{self.listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def close(self) -> None:
+        self.listener.close()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+        # One thread relays both directions: a socket closed while another thread is blocked in
+        # recv() on it stays open until that call returns, so the reset would not go out.
+        try:
+            self._relay(client, upstream)
+        except OSError:
+            pass
+        finally:
+            upstream.close()
+            client.close()
+
+    def _relay(self, client: socket.socket, upstream: socket.socket) -> None:
+        chat_started = False
+        while True:
+            readable, _, _ = select.select([client, upstream], [], [])
+            if client in readable:
+                data = client.recv(65536)
+                if not data:
+                    return
+                # Browsers send each request's headers in one write and do not pipeline, so
+                # the response bytes after this point belong to the chat request.
+                chat_started = chat_started or data.startswith(b"POST /v1/chat ")
+                upstream.sendall(data)
+            if upstream in readable:
+                data = upstream.recv(65536)
+                if not data:
+                    return
+                if not chat_started:
+                    client.sendall(data)
+                    continue
+                room = self.limit - len(self.sent)
+                client.sendall(data[:room])
+                self.sent += data[:room]
+                if len(self.sent) >= self.limit:
+                    self.limit_reached.set()
+                    self.reset.wait(TIMEOUT_MS / 1000)
+                    # A zero linger time makes close() send a TCP reset instead of a FIN.
+                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                    self.cut.set()
+                    return
+
+
+def _complete_deltas(response: bytes) -> str:
+    """Join the `delta` texts of the complete events in a chunked event-stream response that
+    may break off anywhere."""
+    body = b""
+    position = response.index(b"\r\n\r\n") + 4
+    while (line_end := response.find(b"\r\n", position)) >= 0:
+        size = int(response[position:line_end], 16)
+        if size == 0:
+            break
+        body += response[line_end + 2 : line_end + 2 + size]
+        position = line_end + 2 + size + 2
+    # Only the events that end with a blank line are complete.
+    blocks = body.decode("utf-8", errors="replace").split("\n\n")[:-1]
+    texts = []
+    for block in blocks:
+        fields = dict(line.split(": ", 1) for line in block.splitlines() if ": " in line)
+        if fields.get("event") == "delta":
+            texts.append(json.loads(fields["data"])["text"])
+    return "".join(texts)
+
+
+@pytest.fixture(params=[True, False], ids=["reset-after-read", "reset-at-once"])
+def cutting_proxy(request: pytest.FixtureRequest, server: str) -> Iterator[CuttingProxy]:
+    """A CuttingProxy in front of the server that cuts the chat response after 700 bytes. For
+    "top accounts" on the sample, those are the headers, the start event, two deltas and part
+    of the third."""
+    proxy = CuttingProxy(int(server.rsplit(":", 1)[1]), limit=700, hold=request.param)
+    yield proxy
+    proxy.close()
+
+
+@pytest.fixture
+def proxied_page(browser_context: Any, cutting_proxy: CuttingProxy) -> Iterator[Any]:
+    """A new tab on the chat page, loaded through the cutting proxy."""
+    tab = _open_tab(browser_context, cutting_proxy.url + "/")
+    yield tab
+    tab.close()
+
+
+@needs_chromium
+def test_cut_stream_keeps_partial_answer(
+    proxied_page: Any, cutting_proxy: CuttingProxy, page_store: dict[str, Any]
+) -> None:
+    from playwright.sync_api import expect
+
+    page = proxied_page
+    reply = page.locator(".message.assistant")
+    _connect(page, _key(page_store["url"], "write"))
+    _ask(page, "top accounts")
+    assert cutting_proxy.limit_reached.wait(TIMEOUT_MS / 1000)
+    expected = _complete_deltas(cutting_proxy.sent)
+    if cutting_proxy.hold:
+        page.wait_for_function(
+            "(expected) => document.querySelector('.message.assistant .text')"
+            ".textContent === expected",
+            arg=expected,
+        )
+        cutting_proxy.reset.set()
+
+    expect(reply.get_by_role("alert")).to_have_text(
+        "The connection was lost before the answer finished. Ask again."
+    )
+    shown_text = reply.locator(".text").text_content()
+    assert cutting_proxy.cut.is_set()
+    assert expected.startswith("Top accounts as of ")
+    if cutting_proxy.hold:
+        assert shown_text == expected
+    else:
+        # Chromium drops body bytes that a reset follows at once, so less may show.
+        assert expected.startswith(shown_text or "")
+    expect(reply.locator(".meta")).to_have_text("")
+    expect(page.get_by_role("button", name="Send")).to_be_enabled()
+    # Chromium itself logs the failed request; the page's scripts add no error.
+    assert page.script_errors == ["Failed to load resource: net::ERR_CONNECTION_RESET"]
+
+
+START = 'event: start\ndata: {"conversation_id": "c1", "mode": "rules"}\n\n'
+PARTIAL = 'event: delta\ndata: {"text": "Top accounts as of 2026-12-01:\\n"}\n\n'
+DONE = 'event: done\ndata: {"conversation_id": "c1", "generated_by": "rules"}\n\n'
+
+
+@needs_chromium
+@pytest.mark.parametrize(
+    ("body", "alert"),
+    [
+        pytest.param(
+            START + PARTIAL + 'event: delta\ndata: {"text": unquoted}\n\n' + DONE,
+            "The server sent an event the page cannot read, so the answer stopped there. "
+            "Ask again.",
+            id="malformed-event",
+        ),
+        pytest.param(
+            START + PARTIAL,
+            "The answer stopped before it finished. Ask again.",
+            id="clean-early-end",
+        ),
+    ],
+)
+def test_broken_stream_says_what_failed(
+    page: Any, page_store: dict[str, Any], body: str, alert: str
+) -> None:
+    from playwright.sync_api import expect
+
+    page.route(
+        "**/v1/chat",
+        lambda route: route.fulfill(status=200, content_type="text/event-stream", body=body),
+    )
+    _connect(page, _key(page_store["url"], "write"))
+    _ask(page, "top accounts")
+    reply = page.locator(".message.assistant")
+
+    expect(reply.get_by_role("alert")).to_have_text(alert)
+    assert reply.locator(".text").text_content() == "Top accounts as of 2026-12-01:\n"
+    expect(reply.locator(".meta")).to_have_text("")
+    assert page.script_errors == []
+
+
+@needs_chromium
+def test_reload_starts_new_conversation(page: Any, page_store: dict[str, Any]) -> None:
+    from playwright.sync_api import expect
+
+    sent: list[str | None] = []
+
+    def record_conversation_id(request: Any) -> None:
+        if request.url.endswith("/v1/chat"):
+            sent.append(request.post_data_json["conversation_id"])
+
+    page.on("request", record_conversation_id)
+    answers = page.get_by_role("log", name="Conversation").get_by_text("Answered by rules")
+
+    _connect(page, _key(page_store["url"], "write"))
+    _ask(page, "help")
+    expect(answers).to_have_count(1)
+    _ask(page, "help")
+    expect(answers).to_have_count(2)
+    page.reload()
+    _ask(page, "help")
+    expect(answers).to_have_count(1)
+
+    assert len(sent) == 3
+    assert sent[0] is None
+    assert sent[1] is not None
+    assert sent[2] is None
+    expect(page.get_by_role("log", name="Conversation")).not_to_contain_text("has ended")
+    assert page.script_errors == []
+
+
+@needs_chromium
+def test_docs_render_without_internet(browser_context: Any, server: str) -> None:
+    from playwright.sync_api import expect
+
+    tab = browser_context.new_page()
+    elsewhere: list[str] = []
+
+    def local_only(route: Any) -> None:
+        if route.request.url.startswith(server + "/"):
+            route.continue_()
+        else:
+            elsewhere.append(route.request.url)
+            route.abort()
+
+    tab.route("**/*", local_only)
+    tab.goto(server + "/docs")
+
+    expect(tab.get_by_role("heading", name="nextbest")).to_be_visible()
+    expect(tab.get_by_text("/v1/chat", exact=True)).to_be_visible()
+    expect(tab.get_by_text("Unable to render this definition")).to_have_count(0)
+    assert elsewhere == []
+    tab.close()

@@ -23,7 +23,7 @@ from nextbest.api.jobs import ScoringJobs
 from nextbest.api.keys import KeyStore
 from nextbest.api.logs import logger
 from nextbest.api.request_ids import RequestIds
-from nextbest.api.routes import accounts, briefs, chat, health, page, runs
+from nextbest.api.routes import accounts, briefs, chat, docs, health, page, runs
 from nextbest.scoring.store import RunInfo, RunStore
 from nextbest.settings import Settings
 from nextbest.tools import ContentSource
@@ -112,6 +112,9 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
         lifespan=lifespan,
         # Chat messages are at most 2,000 characters; Slack's payloads are a few kilobytes.
         max_body_size=MAX_BODY_BYTES,
+        # /docs is served from local files by routes/docs.py, so it works offline.
+        docs_url=None,
+        redoc_url=None,
     )
 
     @app.exception_handler(RequestValidationError)
@@ -162,6 +165,7 @@ def create_app(settings: Settings, db: str | None = None) -> FastAPI:
             router, responses=KEYED_RESPONSES, dependencies=[Depends(known_query_only)]
         )
     app.include_router(page.router)
+    app.include_router(docs.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     if settings.slack_enabled:
         from nextbest.api.slack import mount_slack

@@ -50,7 +50,7 @@ router = APIRouter(include_in_schema=False)
 router.mount("/static", _StaticFiles(directory=STATIC), name="static")
 
 
-@router.get("/")
+@router.api_route("/", methods=["GET", "HEAD"])
 def page() -> FileResponse:
-    """Serve the chat page."""
+    """Serve the chat page; HEAD is for uptime checks."""
     return FileResponse(STATIC / "index.html", media_type="text/html", headers=PAGE_HEADERS)

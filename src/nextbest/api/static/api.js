@@ -28,6 +28,24 @@ export class ApiError extends Error {
   }
 }
 
+/** The chat's response had started, but the connection broke before the stream ended. */
+export class ConnectionLostError extends Error {
+  constructor(cause) {
+    super(`the connection was lost while the answer was arriving: ${cause.message}`, { cause });
+    this.name = "ConnectionLostError";
+  }
+}
+
+/** An event in the chat's stream whose data is not valid JSON. */
+export class MalformedEventError extends Error {
+  constructor(eventName, data, cause) {
+    super(`the data of event "${eventName}" is not valid JSON (${cause.message}): ${data}`, {
+      cause,
+    });
+    this.name = "MalformedEventError";
+  }
+}
+
 function detailText(detail) {
   if (typeof detail === "string") {
     return detail;
@@ -78,7 +96,8 @@ export async function getJson(path, params = {}) {
  * Create an incremental parser of a text/event-stream body, as the HTML standard defines it.
  *
  * `push` accepts text in chunks of any size, even ones that split a line or a CRLF, and calls
- * `onEvent({event, data})` for each complete event, with `data` parsed as JSON.
+ * `onEvent({event, data})` for each complete event, with `data` parsed as JSON. It throws
+ * MalformedEventError for an event whose data is not JSON.
  */
 export function eventStreamParser(onEvent) {
   let buffer = "";
@@ -86,11 +105,21 @@ export function eventStreamParser(onEvent) {
   let dataLines = [];
 
   function dispatch() {
-    if (dataLines.length) {
-      onEvent({ event: eventName || "message", data: JSON.parse(dataLines.join("\n")) });
-    }
+    const name = eventName || "message";
+    const text = dataLines.join("\n");
+    const complete = dataLines.length > 0;
     eventName = "";
     dataLines = [];
+    if (!complete) {
+      return;
+    }
+    let data;
+    try {
+      data = JSON.parse(text);
+    } catch (error) {
+      throw new MalformedEventError(name, text, error);
+    }
+    onEvent({ event: name, data });
   }
 
   function takeLine(line) {
@@ -141,6 +170,8 @@ export function eventStreamParser(onEvent) {
  * POST a chat message and call `onEvent` for each server-sent event of the reply.
  *
  * EventSource cannot send an Authorization header, so the stream is read from fetch's body.
+ * Errors: fetch's own TypeError when no response arrived, ApiError for a status that is not 2xx,
+ * ConnectionLostError when the body broke off after it started, and MalformedEventError.
  */
 export async function streamChat(request, onEvent, signal) {
   const response = await fetch("/v1/chat", {
@@ -153,12 +184,26 @@ export async function streamChat(request, onEvent, signal) {
 
   const parser = eventStreamParser(onEvent);
   const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) {
-      break;
+  try {
+    for (;;) {
+      let chunk;
+      try {
+        chunk = await reader.read();
+      } catch (error) {
+        // NOTE: Chromium 150 drops the body bytes that a TCP reset follows at once, so the
+        // events in them never reach the page. Events read before the reset stay shown.
+        throw error.name === "AbortError" ? error : new ConnectionLostError(error);
+      }
+      if (chunk.done) {
+        break;
+      }
+      parser.push(chunk.value);
     }
-    parser.push(value);
+    parser.end();
+  } catch (error) {
+    // Close the connection when the page stops reading early. A stream that already failed
+    // rejects the cancel, which adds nothing to the error being raised.
+    reader.cancel().catch(() => {});
+    throw error;
   }
-  parser.end();
 }

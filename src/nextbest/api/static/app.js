@@ -1,12 +1,20 @@
 // The rep chat page: ranked accounts on the left, one account in the middle, chat on the right.
 
 import { accountMessage, renderAccount } from "./account.js";
-import { ApiError, forgetKey, getJson, storeKey, storedKey, streamChat } from "./api.js";
+import {
+  ApiError,
+  ConnectionLostError,
+  forgetKey,
+  getJson,
+  MalformedEventError,
+  storeKey,
+  storedKey,
+  streamChat,
+} from "./api.js";
 import { accountCard, accountsCard, briefCard } from "./cards.js";
 import { el, formatScore, tierBadge } from "./dom.js";
 
 const PAGE_SIZE = 25;
-const CONVERSATION_ITEM = "nextbest.conversationId";
 const CREATE_KEY = "nextbest api-key create --scope write";
 
 const byId = (id) => document.getElementById(id);
@@ -29,7 +37,8 @@ const state = {
   selected: null,
   owners: new Set(),
   answering: false,
-  conversationId: sessionStorage.getItem(CONVERSATION_ITEM),
+  // Kept in memory only: a reload clears the transcript, so it starts a new conversation too.
+  conversationId: null,
 };
 
 // The API key
@@ -279,7 +288,6 @@ function handleEvent(reply, { event, data }) {
   switch (event) {
     case "start":
       state.conversationId = data.conversation_id;
-      sessionStorage.setItem(CONVERSATION_ITEM, data.conversation_id);
       chatMode.textContent = data.mode === "llm" ? "Language model" : "Rules";
       break;
     case "delta":
@@ -312,7 +320,6 @@ function handleEvent(reply, { event, data }) {
 
 function forgetConversation() {
   state.conversationId = null;
-  sessionStorage.removeItem(CONVERSATION_ITEM);
 }
 
 async function send(message, reply) {
@@ -331,6 +338,24 @@ async function send(message, reply) {
     }
     throw error;
   }
+}
+
+/** Explain why a question got no complete answer. The reply keeps the text it already shows. */
+function chatProblem(error) {
+  if (error instanceof ConnectionLostError) {
+    return "The connection was lost before the answer finished. Ask again.";
+  }
+  if (error instanceof MalformedEventError) {
+    // The parser's details help a developer, not the rep.
+    console.warn(error.message);
+    return (
+      "The server sent an event the page cannot read, so the answer stopped there. Ask again."
+    );
+  }
+  if (error instanceof ApiError && error.isKeyProblem) {
+    return keyProblem(error);
+  }
+  return `The question could not be sent: ${error.message}`;
 }
 
 async function ask(message) {
@@ -354,9 +379,8 @@ async function ask(message) {
       reply.node.append(el("p", { class: "error", role: "alert" }, stopped));
     }
   } catch (error) {
-    let problem = `The question could not be sent: ${error.message}`;
+    const problem = chatProblem(error);
     if (error instanceof ApiError && error.isKeyProblem) {
-      problem = keyProblem(error);
       askForKey(problem);
     }
     reply.node.append(el("p", { class: "error", role: "alert" }, problem));
