@@ -156,17 +156,27 @@ function showAccountsPage(page) {
   byId("page-number").textContent = `Page ${Math.floor(page.offset / PAGE_SIZE) + 1} of ${pages}`;
 }
 
+let accountsRequests = 0;
+
 async function loadAccounts() {
   if (!storedKey()) {
     askForKey();
     return;
   }
   accountsStatus.textContent = "Loading accounts…";
+  // Only the latest request may fill the list: an earlier one can answer after it.
+  const request = ++accountsRequests;
   try {
     const params = { ...state.filters, limit: PAGE_SIZE, offset: state.offset };
     const page = await getJson("/v1/accounts", params);
+    if (request !== accountsRequests) {
+      return;
+    }
     showAccountsPage(page);
   } catch (error) {
+    if (request !== accountsRequests) {
+      return;
+    }
     accountList.replaceChildren();
     accountsStatus.textContent = "";
     if (error instanceof ApiError && error.isKeyProblem) {
