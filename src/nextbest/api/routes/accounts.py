@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Query, status
-from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from nextbest.api.deps import (
@@ -119,7 +118,7 @@ async def list_accounts(
         )
 
     # The store is read in one worker thread; the answer is serialised on the event loop.
-    return await run_in_threadpool(page)
+    return await services.read(page)
 
 
 @router.get(
@@ -171,4 +170,4 @@ async def get_account(
         )
 
     # The store is read in one worker thread; the answer is serialised on the event loop.
-    return await run_in_threadpool(detail)
+    return await services.read(detail)
