@@ -26,6 +26,25 @@ class Reply:
     raw_body: str | None = None  # sent instead of a chat completion, with status 200
 
 
+def brief_draft(**changes: Any) -> dict[str, Any]:
+    """A valid BriefDraft for ACC-000166 of the scored sample, as a model would write it."""
+    draft: dict[str, Any] = {
+        "why_now": ["Demo request on 2026-11-20"],
+        "contacts": [{"contact_id": "C-0000986", "role": "decision maker", "reason": "CISO"}],
+        "channels": [{"channel": "email", "action": "Email Rahul", "day": 0, "reason": "replies"}],
+        "content": [],
+        "talking_points": ["Their open deal OPP-00086 is for Sentinel Detect"],
+        "drafts": {
+            "email_subject": "Your Sentinel Detect demo",
+            "email_body": "Hi Rahul,\n\nThank you for asking for a demo. Shall we meet?",
+            "call_opener": "Hi Rahul, about your demo request.",
+            "social_note": "Hi Rahul, glad to connect.",
+        },
+        "product": {"name": "Sentinel Detect", "reason": "The demo request named it"},
+    }
+    return draft | changes
+
+
 def tool_call(name: str, **arguments: Any) -> Reply:
     return Reply(tool_calls=[(name, arguments)])
 

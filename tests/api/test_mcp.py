@@ -24,7 +24,7 @@ from nextbest.agent.rules import rules_brief
 from nextbest.api.mcp_server import BriefRequest
 from nextbest.scoring.store import RunStore
 from nextbest.tools import TOOLS_BY_NAME, ToolDeps
-from tests.fake_openai import FakeOpenAI, tool_call
+from tests.fake_openai import FakeOpenAI, brief_draft, tool_call
 
 ACCOUNT = "ACC-000166"
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
@@ -297,20 +297,7 @@ def test_share_contact_details_shows_emails(
 def test_llm_brief_through_fake_model(
     scored_sample: tuple[Path, str], tmp_path: Path, store_deps: ToolDeps
 ) -> None:
-    draft = {
-        "why_now": ["Demo request on 2026-11-20"],
-        "contacts": [{"contact_id": "C-0000986", "role": "decision maker", "reason": "CISO"}],
-        "channels": [{"channel": "email", "action": "Email Rahul", "day": 0, "reason": "replies"}],
-        "content": [],
-        "talking_points": ["Their open deal OPP-00086 is for Sentinel Detect"],
-        "drafts": {
-            "email_subject": "Your Sentinel Detect demo",
-            "email_body": "Hi Rahul,\n\nThank you for asking for a demo. Shall we meet?",
-            "call_opener": "Hi Rahul, about your demo request.",
-            "social_note": "Hi Rahul, glad to connect.",
-        },
-        "product": {"name": "Sentinel Detect", "reason": "The demo request named it"},
-    }
+    draft = brief_draft()
     script = [
         tool_call("account_score", account_id=ACCOUNT),
         tool_call("buying_group", account_id=ACCOUNT),

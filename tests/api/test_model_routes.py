@@ -11,23 +11,9 @@ from nextbest.api.keys import KeyStore
 from nextbest.api.main import create_app
 from nextbest.scoring.store import RunStore
 from nextbest.settings import Settings
-from tests.fake_openai import FakeOpenAI, Reply, tool_call
+from tests.fake_openai import FakeOpenAI, Reply, brief_draft, tool_call
 
 ACCOUNT = "ACC-000166"
-DRAFT = {
-    "why_now": ["Demo request on 2026-11-20"],
-    "contacts": [{"contact_id": "C-0000986", "role": "decision maker", "reason": "CISO"}],
-    "channels": [{"channel": "email", "action": "Email Rahul", "day": 0, "reason": "replies"}],
-    "content": [],
-    "talking_points": ["Their open deal OPP-00086 is for Sentinel Detect"],
-    "drafts": {
-        "email_subject": "Your Sentinel Detect demo",
-        "email_body": "Hi Rahul,\n\nThank you for asking for a demo. Shall we meet?",
-        "call_opener": "Hi Rahul, about your demo request.",
-        "social_note": "Hi Rahul, glad to connect.",
-    },
-    "product": {"name": "Sentinel Detect", "reason": "The demo request named it"},
-}
 
 
 def _settings(fake: FakeOpenAI, home: Path) -> Settings:
@@ -49,7 +35,7 @@ def test_brief_route_uses_the_model_once(scored_sample: tuple[Path, str], tmp_pa
     script = [
         tool_call("account_score", account_id=ACCOUNT),
         tool_call("buying_group", account_id=ACCOUNT),
-        tool_call("BriefDraft", **DRAFT),
+        tool_call("BriefDraft", **brief_draft()),
     ]
     headers = _headers(scored_sample[1])
     with (
