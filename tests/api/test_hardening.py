@@ -1,4 +1,4 @@
-"""Hostile and broken input to the service: what it answers and what it writes to its log."""
+"""Hostile and broken input to the service: its responses and what it writes to its log."""
 
 from __future__ import annotations
 
@@ -122,7 +122,7 @@ def test_lone_surrogate_message_rejected_unlogged(
         ("/v1/accounts", {"run_id": "a\x1bb"}, ["query", "run_id"]),
     ],
 )
-def test_bad_text_is_a_422_not_a_store_error(
+def test_bad_text_rejected_before_store(
     client: TestClient,
     scored_sample: tuple[Path, str],
     path: str,

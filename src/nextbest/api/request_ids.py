@@ -1,6 +1,6 @@
 """A request id on every response and one log line per request, as plain ASGI middleware.
 
-Plain ASGI rather than `@app.middleware("http")`, which wraps every response in a stream and
+Plain ASGI rather than `@app.middleware("http")`, because that wraps every response in a stream,
 costs about a third of a short request's time; streamed chat responses pass through unchanged.
 """
 

@@ -84,7 +84,7 @@ def list_runs(
     _caller: ReaderDep,
     limit: Annotated[int, Query(ge=1, le=200, description="How many runs, newest first.")] = 20,
 ) -> RunList:
-    """The stored scoring runs, newest first."""
+    """List the stored scoring runs, newest first."""
     try:
         runs = services.store.runs(limit)
         counts = services.store.tier_counts([info.run_id for info in runs])
@@ -139,7 +139,7 @@ def get_job(
     services: ServicesDep,
     _caller: AdminDep,
 ) -> JobState:
-    """A scoring job started by `POST /v1/runs`: running, succeeded with its run, or failed."""
+    """Return a scoring job started by `POST /v1/runs`: running, succeeded or failed."""
     job = services.jobs.get(job_id)
     if job is None:
         raise HTTPException(status.HTTP_404_NOT_FOUND, f"no scoring job {job_id!r}")
