@@ -1,7 +1,8 @@
 """A request id on every response and one log line per request, as plain ASGI middleware.
 
-Plain ASGI rather than `@app.middleware("http")`, because that wraps every response in a stream,
-costs about a third of a short request's time; streamed chat responses pass through unchanged.
+It is plain ASGI rather than `@app.middleware("http")`, which wraps every response in a stream
+and so costs about a third of a short request's time. Streamed chat responses pass through it
+unchanged.
 """
 
 from __future__ import annotations
