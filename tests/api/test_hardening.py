@@ -15,6 +15,7 @@ from nextbest.api.cli import app as cli
 from nextbest.api.conversations import Conversations
 from nextbest.api.keys import KeyStore
 from nextbest.api.main import MAX_BODY_BYTES, create_app
+from nextbest.api.mcp_server import McpServices, call_tool
 from nextbest.api.request_ids import loggable_path
 from nextbest.scoring import store as store_module
 from nextbest.scoring.store import RunStore
@@ -36,7 +37,7 @@ def test_logged_path_escapes_control_characters() -> None:
     forged = "/v1/accounts/x\n2026-12-05 01:07:26 ERROR nextbest.api: forged\x1b[31m\x00"
 
     assert loggable_path(forged) == (
-        "/v1/accounts/x\\x0a2026-12-05 01:07:26 ERROR nextbest.api: forged\\x1b[31m\\x00"
+        "/v1/accounts/x\\u000a2026-12-05 01:07:26 ERROR nextbest.api: forged\\u001b[31m\\u0000"
     )
     assert loggable_path("/" + "a" * 300) == "/" + "a" * 199 + "…"
 
@@ -49,7 +50,7 @@ def test_log_line_cannot_be_forged(client: TestClient, caplog: pytest.LogCapture
     lines = [record.getMessage() for record in caplog.records]
     assert len(lines) == 1
     assert "\n" not in lines[0]
-    assert lines[0].startswith("GET /v1/accounts/x\\x0a2026-12-05 ERROR nextbest.api: forged 404")
+    assert lines[0].startswith("GET /v1/accounts/x\\u000a2026-12-05 ERROR nextbest.api: forged 404")
 
 
 def test_conversations_one_key_cannot_evict_others() -> None:
@@ -156,7 +157,7 @@ def test_method_not_allowed_lists_allow(client: TestClient) -> None:
     }
     assert answers["/v1/runs"].headers["Allow"] == "GET, POST"
     assert answers["/v1/chat"].headers["Allow"] == "POST"
-    assert answers["/healthz"].headers["Allow"] == "GET"
+    assert answers["/healthz"].headers["Allow"] == "GET, HEAD"
 
 
 def test_store_errors_hide_the_store_url(
@@ -238,3 +239,44 @@ def test_postgres_scheme_gets_a_hint() -> None:
     assert str(raised.value) == (
         "invalid run store URL: SQLAlchemy spells the scheme postgresql://, not postgres://"
     )
+
+
+def test_mcp_rejects_unknown_and_control_arguments(
+    scored_sample: tuple[Path, str], tmp_path: Path
+) -> None:
+    services = McpServices(Settings(home=tmp_path), RunStore(scored_sample[1]))
+
+    misspelt = call_tool(services, "top_accounts", {"teir": "C", "limit": 2})
+    nul = call_tool(services, "account_score", {"account_id": "a\x00b"})
+
+    assert misspelt.is_error
+    assert misspelt.content[0].text == (
+        "unknown argument 'teir' for top_accounts; it takes: tier, owner, topic, limit"
+    )
+    assert nul.is_error
+    assert nul.content[0].text == (
+        "invalid argument account_id for account_score: control characters are not allowed"
+    )
+
+
+def test_as_of_out_of_range_rejected(client: TestClient, scored_sample: tuple[Path, str]) -> None:
+    response = client.post(
+        "/v1/runs", json={"as_of": "9999-12-31"}, headers=_headers(scored_sample[1], "admin")
+    )
+    command = CliRunner().invoke(
+        cli, ["score", str(scored_sample[0]), "--as-of", "9999-12-31", "--db", "sqlite://"]
+    )
+
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["msg"] == (
+        "Value error, expected a date from 1970-01-01 to 2099-12-31"
+    )
+    assert command.exit_code == 2
+    assert "--as-of: 9999-12-31 is out of range; expected 1970-01-01 to 2099-12-31" in (
+        command.stderr
+    )
+
+
+def test_health_answers_head(client: TestClient) -> None:
+    assert client.head("/healthz").status_code == 200
+    assert client.head("/readyz").status_code == 200

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +15,8 @@ from fastapi.testclient import TestClient
 from nextbest.api.keys import KeyStore
 from nextbest.api.main import create_app
 from nextbest.scoring import store as store_module
+from nextbest.scoring.config import load_config
+from nextbest.scoring.runs import score_folder
 from nextbest.scoring.store import RunStore
 from nextbest.settings import Settings
 
@@ -141,3 +145,26 @@ def test_runs_failed_job_gives_reason(store_copy: str, tmp_path: Path) -> None:
     assert job["run_id"] is None
     assert str(tmp_path / "missing") in job["error"]
     assert (unknown.status_code, unknown.json()) == (404, {"detail": "no scoring job 'nope'"})
+
+
+def test_chat_continues_on_the_new_run(
+    client: TestClient, store_copy: str, scored_sample: tuple[Path, str]
+) -> None:
+    writer = _key(store_copy, "write")
+    first = client.post("/v1/chat", json={"message": "why ACC-000030"}, headers=writer)
+    conversation_id = json.loads(first.text.split("data: ", 1)[1].split("\n", 1)[0])[
+        "conversation_id"
+    ]
+    new_run = RunStore(store_copy).save(
+        score_folder(scored_sample[0], load_config(), as_of=date(2026, 11, 15))
+    )
+
+    again = client.post(
+        "/v1/chat",
+        json={"message": "why ACC-000030", "conversation_id": conversation_id},
+        headers=writer,
+    )
+
+    events = [json.loads(line[6:]) for line in again.text.splitlines() if line.startswith("data: ")]
+    assert events[0]["conversation_id"] == conversation_id
+    assert [event["run_id"] for event in events if "components" in event] == [new_run.run_id]

@@ -699,3 +699,49 @@ def test_alert_skips_backtests(
     assert after_latest.previous.run_id == current.run_id
     assert [crossing.account_id for crossing in after_latest.crossings] == CROSSED
     assert len(fake.wait_for("chat.postMessage")) == 1
+
+
+def test_slack_request_keeps_log_levels(client: TestClient, fake: FakeSlack) -> None:
+    package = logging.getLogger("nextbest")
+    before = package.level
+    package.setLevel(logging.INFO)
+    try:
+        client.post("/slack/events", content="x", headers={"X-Slack-Request-Timestamp": "1"})
+
+        assert package.level == logging.INFO
+    finally:
+        package.setLevel(before)
+
+
+def test_slack_rejects_non_ascii_signature(client: TestClient, fake: FakeSlack) -> None:
+    body = _command_body(fake, "top")
+    headers = {**_headers(body), "Content-Type": "application/x-www-form-urlencoded"}
+    headers["X-Slack-Signature"] = "v0=\u00e9".encode()  # type: ignore[assignment]
+
+    response = client.post("/slack/events", content=body, headers=headers)
+
+    assert response.status_code == 401
+    assert fake.calls == []
+
+
+def test_run_route_backtest_posts_no_alert(
+    alert_inputs: tuple[Path, Path, Path], tmp_path: Path, fake: FakeSlack
+) -> None:
+    reduced, full, config = alert_inputs
+    url = f"sqlite:///{tmp_path / 'runs.db'}"
+    first = RunStore(url).save(score_folder(reduced, load_config(), as_of=SAMPLE_AS_OF))
+    headers = {"Authorization": f"Bearer {KeyStore(RunStore(url)).create('admin')[1]}"}
+    settings = _settings(
+        tmp_path, fake, data_dir=full, config=config, slack_alert_channel="C0ALERTS"
+    )
+    with TestClient(create_app(settings, url)) as client:
+        jobs = client.app.state.services.jobs
+        for as_of in ("2026-09-01", "2026-12-01"):
+            started = client.post("/v1/runs", json={"as_of": as_of}, headers=headers).json()
+            assert jobs.wait(started["job_id"], timeout=120).status == "succeeded"
+        posted = fake.wait_for("chat.postMessage")
+
+    blocks = posted[0].body["blocks"]
+    assert len(fake.calls_to("chat.postMessage")) == 1
+    assert [block["text"]["text"].split(")")[0].split("(")[-1] for block in blocks[2:]] == CROSSED
+    assert f"compared with run `{first.run_id}`" in blocks[1]["elements"][0]["text"]

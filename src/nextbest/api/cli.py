@@ -76,13 +76,21 @@ RunOption = Annotated[
 ]
 
 
+# Dates further out overflow the date arithmetic of decay and timing.
+FIRST_AS_OF = date(1970, 1, 1)
+LAST_AS_OF = date(2099, 12, 31)
+
+
 def _parse_date(value: str | None, option: str) -> date | None:
     if value is None:
         return None
     try:
-        return datetime.strptime(value, "%Y-%m-%d").date()
+        parsed = datetime.strptime(value, "%Y-%m-%d").date()
     except ValueError:
         usage_error(option, f"invalid date {value!r}; expected a date as YYYY-MM-DD")
+    if not FIRST_AS_OF <= parsed <= LAST_AS_OF:
+        usage_error(option, f"{value} is out of range; expected {FIRST_AS_OF} to {LAST_AS_OF}")
+    return parsed
 
 
 class _Steps:
@@ -786,7 +794,15 @@ def serve(
     out.print(f"Serving on http://{host}:{port}/ (API documentation at /docs); Ctrl+C stops.")
     # The app logs one line per request with its id; uvicorn's access log would repeat it
     # with the query string, which can carry names.
-    uvicorn.run(create_app(settings, db), host=host, port=port, log_level="info", access_log=False)
+    # No route takes a WebSocket, and uvicorn would log refused upgrades with the query string.
+    uvicorn.run(
+        create_app(settings, db),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        ws="none",
+    )
 
 
 @app.command()

@@ -23,6 +23,7 @@ class Conversation:
     owner: str
     session: ChatSession
     mode: str
+    run_id: str = ""  # the scoring run the session reads
     last_used: float = field(default_factory=time.monotonic)
     # One turn at a time: a session's memory is not safe to share between threads.
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
@@ -41,8 +42,8 @@ class Conversations:
         # Requests start and look up conversations from worker threads.
         self._lock = threading.Lock()
 
-    def start(self, owner: str, session: ChatSession, mode: str) -> Conversation:
-        conversation = Conversation(secrets.token_urlsafe(12), owner, session, mode)
+    def start(self, owner: str, session: ChatSession, mode: str, run_id: str = "") -> Conversation:
+        conversation = Conversation(secrets.token_urlsafe(12), owner, session, mode, run_id)
         with self._lock:
             self._expire()
             owned = [key for key, item in self._items.items() if item.owner == owner]

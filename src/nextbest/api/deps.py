@@ -10,7 +10,6 @@ from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, HTTPException, Path, Request, status
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from langchain_core.language_models import BaseChatModel
@@ -198,7 +197,9 @@ async def get_caller(
     # A key checked in the last minute is known without the database; else the lookup runs in
     # a worker thread, off the event loop.
     try:
-        key = services.keys.remembered(token) or await run_in_threadpool(services.keys.check, token)
+        key = services.keys.remembered(token) or await services.read(
+            lambda: services.keys.check(token)
+        )
     except StoreError as error:
         raise store_failure(error) from None
     if key is None:

@@ -10,7 +10,7 @@ from datetime import UTC, date, datetime
 from typing import Literal
 
 from nextbest.api.logs import describe, logger
-from nextbest.scoring.errors import NextbestError
+from nextbest.scoring.errors import NextbestError, StoreError
 from nextbest.scoring.store import RunInfo, RunStore
 from nextbest.settings import Settings
 
@@ -96,6 +96,12 @@ class ScoringJobs:
             run = score_folder(self.settings.data_dir, config, job.as_of)
             info = self.store.save(run)
             finished = replace(job, status="succeeded", finished_at=_now(), run_id=info.run_id)
+        except StoreError as error:
+            # The message names the store's URL, which clients do not see.
+            logger.warning("scoring job %s could not use the run store: %s", job.job_id, error)
+            reason = "the run store is unavailable; the server log has the details"
+            finished = replace(job, status="failed", finished_at=_now(), error=reason)
+            info = None
         except NextbestError as error:
             finished = replace(job, status="failed", finished_at=_now(), error=str(error))
             info = None

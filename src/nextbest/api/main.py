@@ -79,12 +79,9 @@ def _alerts(settings: Settings, store: RunStore) -> Callable[[RunInfo | None, Ru
         from nextbest.api.slack import slack_client
         from nextbest.api.slack_alerts import announce_new_tier_a
 
+        # The alert picks the run to compare with, passing over backtests.
         alert = announce_new_tier_a(
-            store,
-            slack_client(settings),
-            settings.slack_alert_channel,
-            saved.run_id,
-            previous.run_id if previous else None,
+            store, slack_client(settings), settings.slack_alert_channel, saved.run_id
         )
         logger.info("%s", alert.summary())
 

@@ -8,6 +8,7 @@ the agent, so the assistant gets the same data as the agent.
 from __future__ import annotations
 
 import logging
+import re
 import time
 import uuid
 from dataclasses import dataclass
@@ -153,6 +154,11 @@ def list_tools(services: McpServices) -> list[types.Tool]:
     ]
 
 
+# Control characters (tab and line breaks aside): no id or filter has them, and PostgreSQL
+# rejects NUL in text.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
 def _error(message: str) -> types.CallToolResult:
     return types.CallToolResult(content=[types.TextContent(text=message)], is_error=True)
 
@@ -162,6 +168,19 @@ def _run(services: McpServices, name: str, arguments: dict[str, Any]) -> str:
     spec = specs.get(name)
     if spec is None:
         raise ToolError(f"no tool {name!r}; tools: {', '.join(specs)}")
+    takes = spec.input_model.model_fields
+    unknown = sorted(set(arguments) - set(takes))
+    if unknown:
+        # Ignoring a misspelt filter would answer a different question.
+        raise ToolError(
+            f"unknown argument {', '.join(map(repr, unknown))} for {name}; "
+            f"it takes: {', '.join(takes)}"
+        )
+    for key, value in arguments.items():
+        if isinstance(value, str) and _CONTROL.search(value):
+            raise ToolError(
+                f"invalid argument {key} for {name}: control characters are not allowed"
+            )
     return to_json(spec.call(services.deps(), arguments))
 
 
@@ -173,16 +192,16 @@ def call_tool(services: McpServices, name: str, arguments: dict[str, Any]) -> ty
     except NextbestError as error:
         # ToolError (unknown account, invalid arguments) and store errors carry a message that
         # states what to do next.
-        logger.info("tool %s failed in %.2f s: %s", name, time.perf_counter() - started, error)
+        logger.info("tool %r failed in %.2f s: %s", name, time.perf_counter() - started, error)
         return _error(str(error))
     except Exception:
         error_id = uuid.uuid4().hex[:12]
-        logger.exception("tool %s failed unexpectedly, error id %s", name, error_id)
+        logger.exception("tool %r failed unexpectedly, error id %s", name, error_id)
         return _error(
             f"{name} failed unexpectedly; the server's log on standard error has the details "
             f"under error id {error_id}"
         )
-    logger.info("tool %s returned in %.2f s", name, time.perf_counter() - started)
+    logger.info("tool %r returned in %.2f s", name, time.perf_counter() - started)
     return types.CallToolResult(content=[types.TextContent(text=output)])
 
 

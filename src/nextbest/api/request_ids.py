@@ -18,14 +18,15 @@ from nextbest.api.logs import describe, logger
 
 # A request id from the caller is kept when it is short and plain, so it cannot forge log lines.
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
-# Control characters in a decoded path could start a fake log line or colour a terminal.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+# Control characters in a decoded path could start a fake log line or colour a terminal; line
+# and paragraph separators split lines too, and bidirectional controls reorder what is shown.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 MAX_LOGGED_PATH = 200
 
 
 def loggable_path(path: str) -> str:
     """Return the path with control characters escaped, cut to MAX_LOGGED_PATH characters."""
-    escaped = _CONTROL.sub(lambda match: f"\\x{ord(match.group()):02x}", path)
+    escaped = _CONTROL.sub(lambda match: f"\\u{ord(match.group()):04x}", path)
     if len(escaped) > MAX_LOGGED_PATH:
         return escaped[:MAX_LOGGED_PATH] + "…"
     return escaped
@@ -63,6 +64,10 @@ class RequestIds:
         try:
             await self.app(scope, receive, send_with_id)
         except Exception as error:
+            if type(error).__module__ == "starlette.middleware.body_limit":
+                # The body-size limit signals with exceptions after it has answered 413.
+                status["code"] = 413
+                raise
             # Logged here by type and place only: a traceback's messages can quote what a rep
             # typed. Without this, the server would log the whole traceback.
             status["code"] = 500
@@ -81,7 +86,7 @@ class RequestIds:
             # The path only: query strings can carry names, and headers carry the API key.
             logger.info(
                 "%s %s %d %.1fms request_id=%s",
-                scope["method"],
+                loggable_path(scope["method"])[:16],
                 loggable_path(scope["path"]),
                 status["code"],
                 (time.perf_counter() - started) * 1000,

@@ -138,7 +138,9 @@ class SlackBot:
         # Token verification (auth.test) is deferred to the first request, so building the app
         # calls no Slack API and a Slack outage cannot stop the service from starting.
         self.app = App(
-            name="nextbest",
+            # Bolt resets the level of the logger named after the app, so the name must not be
+            # one of ours: "nextbest" would silence every nextbest.* INFO line.
+            name="nextbest-slack-bot",
             client=slack_client(settings),
             signing_secret=_secret(settings.slack_signing_secret),
             token_verification_enabled=False,
@@ -208,6 +210,9 @@ class SlackBot:
         if cached is not None:
             return cached
         brief = make_brief(deps, account_id, self.settings, model=self._services().model)
+        if brief.generated_by == "rules-fallback":
+            # The model failed this time; the next request tries it again.
+            return brief
         with self._lock:
             self._briefs[key] = brief
             while len(self._briefs) > BRIEF_CACHE_SIZE:
@@ -286,7 +291,10 @@ def mount_slack(app: FastAPI, settings: Settings) -> SlackBot:
     app.state.slack = bot
 
     async def slack_events(request: Request) -> Response:
-        if not _TIMESTAMP.fullmatch(request.headers.get("X-Slack-Request-Timestamp", "0")):
+        signature = request.headers.get("X-Slack-Signature", "")
+        if not signature.isascii() or not _TIMESTAMP.fullmatch(
+            request.headers.get("X-Slack-Request-Timestamp", "0")
+        ):
             # Bolt's verification fails with a server error on a timestamp that is not a number
             # of seconds, including non-ASCII digits and numbers too long to convert.
             return JSONResponse({"error": "invalid request"}, status_code=401)

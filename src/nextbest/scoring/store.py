@@ -29,6 +29,8 @@ DEFAULT_DB_PATH = Path(".nextbest") / "nextbest.db"
 # SQLite), so only the newest runs keep them. Older runs keep scores, tiers and reasons.
 DEFAULT_KEEP_DETAILS = 5
 INSERT_BATCH = 20_000
+CONNECT_TIMEOUT_SECONDS = 10
+POOL_TIMEOUT_SECONDS = 10
 SECRET_PARAMETERS = ("pass", "secret", "token", "key")
 
 metadata = sa.MetaData()
@@ -236,7 +238,14 @@ class RunStore:
             # SQLAlchemy's default PostgreSQL driver is psycopg2, but nextbest depends on psycopg 3.
             parsed = parsed.set(drivername="postgresql+psycopg")
         try:
-            self.engine = sa.create_engine(parsed)
+            options: dict[str, Any] = {}
+            if parsed.get_backend_name() == "postgresql":
+                # A server that stops answering fails reads within seconds instead of holding
+                # every thread; a URL's own connect_timeout takes precedence.
+                options["pool_timeout"] = POOL_TIMEOUT_SECONDS
+                if "connect_timeout" not in parsed.query:
+                    options["connect_args"] = {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+            self.engine = sa.create_engine(parsed, **options)
             if parsed.get_backend_name() == "sqlite" and parsed.database not in (
                 None,
                 "",

@@ -77,7 +77,12 @@ class ChatRequest(BaseModel):
 def conversation_for(
     request: ChatRequest, services: ServicesDep, caller: WriterDep
 ) -> Conversation:
-    """Return the conversation to continue, or start one; 404 for an unknown id."""
+    """Return the conversation to continue, or start one; 404 for an unknown id.
+
+    A conversation continued after a new scoring run gets a new session on that run, as a
+    Slack thread does, so it never answers from an outdated run.
+    """
+    found = None
     if request.conversation_id is not None:
         found = services.conversations.get(request.conversation_id, caller.key_id)
         if found is None:
@@ -86,17 +91,21 @@ def conversation_for(
                 f"no conversation {request.conversation_id!r}: it ended or was never started; "
                 "send the message without conversation_id to start a new one",
             )
-        return found
     try:
         deps = ToolDeps.latest(services.store, services.library)
     except StoreError as error:
         raise store_failure(error) from None
+    if found is not None:
+        if found.run_id != deps.run.run_id:
+            found.session = open_chat(deps, services.settings, found.mode == "llm", services.model)
+            found.run_id = deps.run.run_id
+        return found
     try:
         session = open_chat(deps, services.settings, request.llm, services.model)
     except LLMNotConfiguredError:
         raise HTTPException(status.HTTP_409_CONFLICT, NO_MODEL) from None
     mode = "llm" if isinstance(session, AgentChat) else "rules"
-    return services.conversations.start(caller.key_id, session, mode)
+    return services.conversations.start(caller.key_id, session, mode, deps.run.run_id)
 
 
 def _events(conversation: Conversation, reply: ChatReply) -> list[ServerSentEvent]:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, HTTPException, Path, Query, Response, status
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema
 
 from nextbest.api.deps import AdminDep, ErrorDetail, ReaderDep, ServicesDep, store_failure
 from nextbest.api.jobs import Job, JobBusyError
@@ -46,13 +46,31 @@ class RunList(BaseModel):
     runs: list[RunSummary] = Field(description="Newest first.")
 
 
+def _in_range(value: dt.date) -> dt.date:
+    if not dt.date(1970, 1, 1) <= value <= dt.date(2099, 12, 31):
+        raise ValueError("expected a date from 1970-01-01 to 2099-12-31")
+    return value
+
+
+# Dates further out overflow the date arithmetic of decay and timing. The pattern states the
+# range in the schema, for clients and generated tests.
+AsOfDate = Annotated[
+    dt.date,
+    AfterValidator(_in_range),
+    WithJsonSchema(
+        {"type": "string", "format": "date", "pattern": r"^(19[7-9]\d|20\d\d)-\d\d-\d\d$"}
+    ),
+]
+
+
 class RunRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    as_of: dt.date | None = Field(
+    as_of: AsOfDate | None = Field(
         None,
-        description="Score as of this date, using only rows dated before it; default: today. "
-        "A past date makes a backtest, which becomes the latest run that every route serves.",
+        description="Score as of this date (1970 to 2099), using only rows dated before it; "
+        "default: today. A past date makes a backtest, which becomes the latest run that every "
+        "route serves.",
     )
 
 

@@ -39,6 +39,8 @@ const state = {
   answering: false,
   // Kept in memory only: a reload clears the transcript, so it starts a new conversation too.
   conversationId: null,
+  // Counts "New conversation" presses, so that a late reply can tell it is from before one.
+  generation: 0,
 };
 
 // The API key
@@ -297,6 +299,10 @@ function scrollAfter(reply) {
 function handleEvent(reply, { event, data }) {
   switch (event) {
     case "start":
+      // A reply that began before "New conversation" was pressed must not revive the old one.
+      if (reply.generation !== state.generation) {
+        break;
+      }
       state.conversationId = data.conversation_id;
       chatMode.textContent = data.mode === "llm" ? "Language model" : "Rules";
       break;
@@ -330,9 +336,11 @@ function handleEvent(reply, { event, data }) {
 
 function forgetConversation() {
   state.conversationId = null;
+  state.generation += 1;
 }
 
 async function send(message, reply) {
+  reply.generation = state.generation;
   const request = { message, conversation_id: state.conversationId };
   try {
     await streamChat(request, (event) => handleEvent(reply, event));
@@ -341,6 +349,7 @@ async function send(message, reply) {
     // so the message starts a new one.
     if (error instanceof ApiError && error.status === 404 && request.conversation_id) {
       forgetConversation();
+      reply.generation = state.generation;
       reply.meta.textContent =
         "The earlier conversation has ended on the server, so this starts a new one.";
       await streamChat({ message, conversation_id: null }, (event) => handleEvent(reply, event));
