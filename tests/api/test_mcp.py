@@ -271,7 +271,7 @@ def test_stdout_carries_only_protocol(session_log: tuple[Transcript, Path]) -> N
         "engagement_timeline, buying_group, outreach_brief over stdio; run " in line
         for line in lines
     )
-    assert any("INFO nextbest.mcp: tool account_score failed in" in line for line in lines)
+    assert any("INFO nextbest.mcp: tool 'account_score' failed in" in line for line in lines)
 
 
 def test_share_contact_details_shows_emails(
