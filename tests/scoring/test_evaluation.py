@@ -1,0 +1,84 @@
+"""Ranking figures and the single-column leakage check."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nextbest.scoring.evaluation import (
+    bootstrap_auc_interval,
+    evaluate,
+    leaky_columns,
+    lift_top_decile,
+    single_column_auc,
+)
+
+OUTCOMES = np.array([0, 0, 1, 1])
+SCORES = np.array([0.1, 0.4, 0.35, 0.8])
+
+
+def test_evaluate_small_case_exact() -> None:
+    figures = evaluate(OUTCOMES, SCORES, samples=200)
+
+    assert figures.auc == 0.75
+    assert figures.pr_auc == pytest.approx(0.5 + 0.5 * 2 / 3)
+    assert figures.brier == pytest.approx((0.01 + 0.16 + 0.4225 + 0.04) / 4)
+    assert figures.lift_top_decile == 2.0
+    assert (figures.positives, figures.count) == (2, 4)
+    assert figures.auc_low <= figures.auc <= figures.auc_high
+
+
+def test_lift_top_decile_counts_a_tenth() -> None:
+    outcomes = np.array([1] * 5 + [0] * 15)
+    scores = np.arange(20, 0, -1)
+
+    assert lift_top_decile(outcomes, scores) == 4.0
+
+
+def test_bootstrap_interval_repeatable() -> None:
+    generator = np.random.default_rng(3)
+    outcomes = generator.integers(0, 2, 300)
+    scores = (outcomes * 0.3 + generator.random(300)) / 1.3
+
+    first = bootstrap_auc_interval(outcomes, scores, samples=300, seed=1)
+    again = bootstrap_auc_interval(outcomes, scores, samples=300, seed=1)
+
+    assert first == again
+    assert first[0] < evaluate(outcomes, scores, samples=10).auc < first[1]
+
+
+def test_evaluate_needs_both_classes() -> None:
+    with pytest.raises(ValueError, match="outcomes must contain both 0 and 1 to rank them"):
+        evaluate(np.array([1, 1]), np.array([0.2, 0.9]))
+
+
+def test_leaky_columns_flag_the_label_not_ids() -> None:
+    generator = np.random.default_rng(5)
+    outcomes = pd.Series(generator.integers(0, 2, 400))
+    frame = pd.DataFrame(
+        {
+            "status": np.where(outcomes == 1, "Closed won", "Lost"),
+            "lead_id": [f"L-{index:05d}" for index in range(400)],
+            "visits": generator.poisson(3, 400),
+        }
+    )
+
+    flagged = leaky_columns(frame, outcomes)
+
+    assert flagged == {"status": 1.0}
+    assert single_column_auc(frame["lead_id"], outcomes) < 0.6
+    assert single_column_auc(frame["visits"], outcomes) < 0.6
+
+
+def test_leaky_columns_on_real_leads(shared_data: Path) -> None:
+    leads = pd.read_csv(shared_data / "x_education" / "Leads.csv")
+    outcomes = leads.pop("Converted")
+
+    flagged = leaky_columns(leads, outcomes)
+
+    assert list(flagged) == ["Tags"]
+    assert flagged["Tags"] == pytest.approx(0.917, abs=0.005)
+    assert single_column_auc(leads["Prospect ID"], outcomes) < 0.55
