@@ -1,4 +1,4 @@
-"""How well scores rank outcomes: AUC with a bootstrap interval, PR-AUC, Brier score, lift.
+"""Ranking figures of scores against outcomes: AUC with a bootstrap interval, PR-AUC, Brier, lift.
 
 Also the leakage check: a single column that predicts the label almost perfectly was most likely
 filled in after the outcome was known (a sales stage, a "reason lost", a quality grade), so it
