@@ -14,6 +14,7 @@ from nextbest.scoring.evaluation import (
     leaky_columns,
     lift_top_decile,
     single_column_auc,
+    smoothed_rates,
 )
 
 OUTCOMES = np.array([0, 0, 1, 1])
@@ -82,3 +83,33 @@ def test_leaky_columns_on_real_leads(shared_data: Path) -> None:
     assert list(flagged) == ["Tags"]
     assert flagged["Tags"] == pytest.approx(0.917, abs=0.005)
     assert single_column_auc(leads["Prospect ID"], outcomes) < 0.55
+
+
+def test_smoothed_rates_small_group_does_not_top() -> None:
+    successes = pd.Series({"Webinar": 300, "Referral": 450, "Trade show": 3}, dtype=int)
+    totals = pd.Series({"Webinar": 1000, "Referral": 1000, "Trade show": 3}, dtype=int)
+
+    ranked = smoothed_rates(successes, totals)
+
+    assert [item.group for item in ranked] == ["Referral", "Trade show", "Webinar"]
+    assert ranked[1].raw_rate == 1.0
+    assert ranked[1].rate < 0.5
+    assert ranked[0].rate == pytest.approx(0.447, abs=0.001)
+
+
+def test_smoothed_rates_formula() -> None:
+    successes = pd.Series({"a": 10, "b": 30})
+    totals = pd.Series({"a": 100, "b": 100})
+    mean, weights = 0.2, np.array([0.5, 0.5])
+    variance = float((weights * (np.array([0.1, 0.3]) - mean) ** 2).sum())
+    strength = mean * (1 - mean) / (variance - mean * (1 - mean) / 100) - 1
+
+    ranked = {item.group: item.rate for item in smoothed_rates(successes, totals)}
+
+    assert ranked["a"] == pytest.approx((10 + mean * strength) / (100 + strength))
+    assert ranked["b"] == pytest.approx((30 + mean * strength) / (100 + strength))
+
+
+def test_smoothed_rates_reject_bad_counts() -> None:
+    with pytest.raises(ValueError, match="no more successes than total"):
+        smoothed_rates(pd.Series({"a": 5}), pd.Series({"a": 3}))

@@ -156,3 +156,50 @@ def leaky_columns(
         for name, score in sorted(scores.items(), key=lambda item: -item[1])
         if score >= threshold
     }
+
+
+@dataclass(frozen=True)
+class SmoothedRate:
+    """A group's conversion rate shrunk towards the overall rate by how few outcomes it has."""
+
+    group: str
+    successes: int
+    total: int
+    raw_rate: float
+    rate: float
+
+
+def smoothed_rates(
+    successes: pd.Series, totals: pd.Series, minimum_prior: float = 2.0
+) -> list[SmoothedRate]:
+    """Return each group's empirical-Bayes rate, best first: (successes + a) / (total + a + b).
+
+    The beta prior (a, b) is fitted to the groups' rates by the method of moments, weighted by
+    their sizes, so a group with 3 leads and 2 conversions is pulled most of the way back to the
+    overall rate while one with 3,000 keeps its own. `minimum_prior` is the least weight, in
+    outcomes, the prior gets, for when the groups' rates scatter more than their sizes explain.
+    """
+    frame = pd.DataFrame({"successes": successes, "total": totals}).astype(float)
+    if (frame["total"] <= 0).any() or (frame["successes"] > frame["total"]).any():
+        raise ValueError("every group needs a positive total and no more successes than total")
+    mean = frame["successes"].sum() / frame["total"].sum()
+    rates = frame["successes"] / frame["total"]
+    weights = frame["total"] / frame["total"].sum()
+    variance = float((weights * (rates - mean) ** 2).sum())
+    # Binomial noise alone would give mean * (1 - mean) / n on average; the rest is real spread.
+    noise = float((weights * mean * (1 - mean) / frame["total"]).sum())
+    spread = max(variance - noise, 1e-9)
+    strength = mean * (1 - mean) / spread - 1 if 0 < mean < 1 else minimum_prior
+    strength = max(strength, minimum_prior)
+    alpha, beta = mean * strength, (1 - mean) * strength
+    results = [
+        SmoothedRate(
+            group=str(group),
+            successes=int(row.successes),
+            total=int(row.total),
+            raw_rate=float(row.successes / row.total),
+            rate=float((row.successes + alpha) / (row.total + alpha + beta)),
+        )
+        for group, row in frame.iterrows()
+    ]
+    return sorted(results, key=lambda item: (-item.rate, item.group))
