@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from scipy.special import betaln
 
 from nextbest.scoring.evaluation import (
     bootstrap_auc_interval,
@@ -97,17 +98,31 @@ def test_smoothed_rates_small_group_does_not_top() -> None:
     assert ranked[0].rate == pytest.approx(0.447, abs=0.001)
 
 
-def test_smoothed_rates_formula() -> None:
+def test_smoothed_rates_use_the_likeliest_beta_prior() -> None:
     successes = pd.Series({"a": 10, "b": 30})
     totals = pd.Series({"a": 100, "b": 100})
-    mean, weights = 0.2, np.array([0.5, 0.5])
-    variance = float((weights * (np.array([0.1, 0.3]) - mean) ** 2).sum())
-    strength = mean * (1 - mean) / (variance - mean * (1 - mean) / 100) - 1
+    mean = 0.2
+
+    def log_likelihood(strength: float) -> float:
+        alpha, beta = mean * strength, (1 - mean) * strength
+        return sum(
+            betaln(won + alpha, total - won + beta) - betaln(alpha, beta)
+            for won, total in ((10, 100), (30, 100))
+        )
+
+    # The strength a brute-force search over a fine grid finds most likely.
+    grid = np.exp(np.linspace(np.log(1), np.log(1000), 20001))
+    strength = grid[np.argmax([log_likelihood(value) for value in grid])]
 
     ranked = {item.group: item.rate for item in smoothed_rates(successes, totals)}
 
-    assert ranked["a"] == pytest.approx((10 + mean * strength) / (100 + strength))
-    assert ranked["b"] == pytest.approx((30 + mean * strength) / (100 + strength))
+    assert ranked["a"] == pytest.approx((10 + mean * strength) / (100 + strength), abs=1e-4)
+    assert ranked["b"] == pytest.approx((30 + mean * strength) / (100 + strength), abs=1e-4)
+
+
+def test_groups_at_one_rate_all_shrink_to_it() -> None:
+    ranked = smoothed_rates(pd.Series({"a": 5, "b": 50}), pd.Series({"a": 10, "b": 100}))
+    assert [round(item.rate, 3) for item in ranked] == [0.5, 0.5]
 
 
 def test_smoothed_rates_reject_bad_counts() -> None:

@@ -7,10 +7,14 @@ must not become a feature.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import minimize_scalar
+from scipy.special import betaln
+from scipy.stats import rankdata
 from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
 from sklearn.model_selection import StratifiedKFold
 
@@ -85,16 +89,24 @@ def bootstrap_auc_interval(
     positives = scores[outcomes == 1]
     negatives = scores[outcomes == 0]
     aucs = np.empty(samples)
-    labels = np.r_[np.ones(len(positives)), np.zeros(len(negatives))]
     for index in range(samples):
-        drawn = np.r_[
+        aucs[index] = _auc(
             generator.choice(positives, len(positives)),
             generator.choice(negatives, len(negatives)),
-        ]
-        aucs[index] = roc_auc_score(labels, drawn)
+        )
     tail = (1 - level) / 2 * 100
     low, high = np.percentile(aucs, [tail, 100 - tail])
     return float(low), float(high)
+
+
+def _auc(positives: np.ndarray, negatives: np.ndarray) -> float:
+    """The Mann-Whitney AUC: the chance a positive outranks a negative, ties counting half.
+
+    Equal to sklearn's roc_auc_score, and several times faster for the bootstrap's thousand calls.
+    """
+    ranks = rankdata(np.r_[positives, negatives])
+    count = len(positives)
+    return float((ranks[:count].sum() - count * (count + 1) / 2) / (count * len(negatives)))
 
 
 def evaluate(
@@ -174,22 +186,16 @@ def smoothed_rates(
 ) -> list[SmoothedRate]:
     """Return each group's empirical-Bayes rate, best first: (successes + a) / (total + a + b).
 
-    The beta prior (a, b) is fitted to the groups' rates by the method of moments, weighted by
-    their sizes, so a group with 3 leads and 2 conversions is pulled most of the way back to the
-    overall rate while one with 3,000 keeps its own. `minimum_prior` is the least weight, in
-    outcomes, the prior gets, for when the groups' rates scatter more than their sizes explain.
+    The beta prior (a, b) is the one under which the groups' counts are most likely (a
+    beta-binomial fit), so a group with 3 leads and 3 conversions, whose count says little, is
+    pulled most of the way back to the overall rate while one with 3,000 keeps its own.
+    `minimum_prior` is the least weight, in outcomes, the prior gets.
     """
     frame = pd.DataFrame({"successes": successes, "total": totals}).astype(float)
     if (frame["total"] <= 0).any() or (frame["successes"] > frame["total"]).any():
         raise ValueError("every group needs a positive total and no more successes than total")
     mean = frame["successes"].sum() / frame["total"].sum()
-    rates = frame["successes"] / frame["total"]
-    weights = frame["total"] / frame["total"].sum()
-    variance = float((weights * (rates - mean) ** 2).sum())
-    # Binomial noise alone would give mean * (1 - mean) / n on average; the rest is real spread.
-    noise = float((weights * mean * (1 - mean) / frame["total"]).sum())
-    spread = max(variance - noise, 1e-9)
-    strength = mean * (1 - mean) / spread - 1 if 0 < mean < 1 else minimum_prior
+    strength = _prior_strength(frame["successes"].to_numpy(), frame["total"].to_numpy(), mean)
     strength = max(strength, minimum_prior)
     alpha, beta = mean * strength, (1 - mean) * strength
     results = [
@@ -203,3 +209,28 @@ def smoothed_rates(
         for group, row in frame.iterrows()
     ]
     return sorted(results, key=lambda item: (-item.rate, item.group))
+
+
+# The prior's weight is searched between these many outcomes.
+PRIOR_RANGE = (1e-2, 1e6)
+
+
+def _prior_strength(successes: np.ndarray, totals: np.ndarray, mean: float) -> float:
+    """The weight a + b of a beta prior centred on `mean` that makes the counts most likely.
+
+    With every group at the same rate, the likeliest prior is infinitely strong; the search
+    stops at the top of PRIOR_RANGE, which shrinks every group to the overall rate.
+    """
+    if not 0 < mean < 1:
+        return PRIOR_RANGE[0]
+
+    def negative_log_likelihood(log_strength: float) -> float:
+        strength = math.exp(log_strength)
+        alpha, beta = mean * strength, (1 - mean) * strength
+        return -float(
+            np.sum(betaln(successes + alpha, totals - successes + beta) - betaln(alpha, beta))
+        )
+
+    low, high = (math.log(bound) for bound in PRIOR_RANGE)
+    best = minimize_scalar(negative_log_likelihood, bounds=(low, high), method="bounded")
+    return float(math.exp(best.x))
