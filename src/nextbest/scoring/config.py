@@ -316,6 +316,13 @@ class Leads(_Strict):
     unsubscribed: float = Field(ge=0)
 
 
+class Learning(_Strict):
+    exclude: list[str]
+    min_outcomes: int = Field(ge=2)
+    test_fraction: float = Field(gt=0, lt=1)
+    half_life_grid: list[Annotated[float, Field(gt=0, le=MAX_DAYS)]] = Field(min_length=1)
+
+
 class ScoringConfig(_Strict):
     """Everything that shapes a score, validated. Equal configs have equal hashes."""
 
@@ -334,6 +341,7 @@ class ScoringConfig(_Strict):
     qualification: Qualification
     leads: Leads
     products: dict[str, list[str]]
+    learning: Learning
     max_reasons: int = Field(ge=1, le=20)
 
     def config_hash(self) -> str:

@@ -88,9 +88,7 @@ def fingerprint(files: list[SourceFile], original_paths: dict[str, Path]) -> str
     return digest.hexdigest()
 
 
-def _apply_as_of(
-    connection: duckdb.DuckDBPyConnection, as_of: datetime, report: LoadReport
-) -> None:
+def apply_as_of(connection: duckdb.DuckDBPyConnection, as_of: datetime, report: LoadReport) -> None:
     """Keep only rows dated before the as-of date; reopen deals that close on or after it."""
     cutoff = f"TIMESTAMP {literal(as_of.isoformat(sep=' '))}"
     for table, column in (
@@ -163,7 +161,7 @@ def score_folder(
             fingerprinted = hashing.submit(fingerprint, discovery.files, originals)
             load_tables(connection, discovery.files, config, report, progress)
             step("Resolving identities")
-            _apply_as_of(connection, as_of_time, report)
+            apply_as_of(connection, as_of_time, report)
             resolve_identities(connection, config, report)
             step("Computing signals")
             prepare(connection, config, as_of_time)

@@ -333,12 +333,15 @@ def _expand(source: Source) -> tuple[Source, tuple[Source, ...]]:
     return Source.model_validate(merged), also
 
 
-def discover(data_dir: Path, config: ScoringConfig, workdir: Path) -> Discovery:
+def discover(
+    data_dir: Path, config: ScoringConfig, workdir: Path, required: str = "accounts"
+) -> Discovery:
     """Decide, for every file in the data folder, which table it fills and how.
 
     Files claimed by the config's sources come first. The rest are recognised by a headerless
     preset's file name, by a preset's header signature, or by their own name (accounts.csv,
-    deals.parquet, ...). Anything else is skipped with a warning.
+    deals.parquet, ...). Anything else is skipped with a warning. The `required` table must be
+    filled: accounts for scoring, contacts for learning from leads.
     """
     if data_dir.is_file():
         raise InputError(
@@ -465,14 +468,14 @@ def discover(data_dir: Path, config: ScoringConfig, workdir: Path) -> Discovery:
         )
     if problems:
         raise InputError(problems)
-    if not any(file.table == "accounts" for file in files):
+    if not any(file.table == required for file in files):
         raise InputError(
             [
                 Problem(
                     str(data_dir),
-                    "no accounts table found",
-                    expected="a file named accounts.csv (or .parquet), a recognised export, "
-                    "or a source mapped to the accounts table in the config",
+                    f"no {required} table found",
+                    expected=f"a file named {required}.csv (or .parquet), a recognised export, "
+                    f"or a source mapped to the {required} table in the config",
                 )
             ]
         )
