@@ -1,0 +1,140 @@
+"""Training sets: point in time for accounts, every other column a candidate for leads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from nextbest.learning.datasets import account_training_set, lead_training_set, month_starts
+from nextbest.scoring.config import load_config
+from nextbest.scoring.errors import InputError
+from tests.conftest import write_files
+from tests.learning.conftest import deal_folder
+
+
+def _by_deal(training) -> pd.DataFrame:
+    frame = training.features.copy()
+    frame["opportunity"] = [f"D{index:03d}" for index in range(len(frame))]
+    return frame
+
+
+def test_month_starts_span_both_ends() -> None:
+    assert [
+        str(day)
+        for day in month_starts(
+            pd.Timestamp("2025-11-20").date(), pd.Timestamp("2026-02-01").date()
+        )
+    ] == [
+        "2025-11-01",
+        "2025-12-01",
+        "2026-01-01",
+        "2026-02-01",
+    ]
+
+
+def test_account_rows_are_deals_with_signals_before_their_month(
+    tmp_path: Path, learning_config: Path
+) -> None:
+    config = load_config(learning_config)
+    training = account_training_set(deal_folder(tmp_path / "data"), config)
+
+    # 40 hot accounts, of which 4 lost, and 8 cold ones that won.
+    assert (len(training.labels), training.positives) == (120, 44)
+    assert training.notes[0] == (
+        "120 won or lost opportunities at 6 monthly snapshots (2026-01 to 2026-06)"
+    )
+    # A hot account's single view, 3 days before its deal's month, at the configured 30-day
+    # half-life: 12 points x 2^(-3/30).
+    first_hot = training.features["engagement:activity:pricing_page_view"].iloc[0]
+    assert first_hot == pytest.approx(12 * 2 ** (-3 / 30), rel=1e-6)
+    assert training.left_out["opportunity:amount"].startswith("an opportunity's amount")
+    assert set(training.decay) == {"pricing_page_view"}
+
+
+def test_rows_dated_on_or_after_a_snapshot_change_none_of_its_features(
+    tmp_path: Path, learning_config: Path
+) -> None:
+    config = load_config(learning_config)
+    before = account_training_set(deal_folder(tmp_path / "before"), config)
+    after = account_training_set(deal_folder(tmp_path / "after", future=True), config)
+
+    dates = pd.to_datetime(after.dates)
+    original = after.features.index[[str(date.date()) != "2026-04-20" for date in dates]]
+    changed = after.features.loc[original].reset_index(drop=True)
+    created = pd.to_datetime(before.dates)
+    months = created.dt.month.to_numpy()
+    # The same deals, in the same order, once the added April deals are set aside.
+    assert len(changed) == len(before.features)
+    columns = before.features.columns
+    up_to_april = months <= 4
+    pd.testing.assert_frame_equal(
+        changed.loc[up_to_april, columns].reset_index(drop=True),
+        before.features.loc[up_to_april, columns].reset_index(drop=True),
+    )
+    # The meeting on 2 April does reach the May and June snapshots, so the check can fail.
+    assert (changed.loc[months >= 5, "relationship:meetings"] > 0).all()
+
+
+def test_leads_keep_every_other_column_as_a_candidate(tmp_path: Path) -> None:
+    leads = "Lead Id,Email,Origin,Visits,Status Tag,Converted,Always\n" + "".join(
+        f"L{row},p{row}@example.com,{'Form' if row % 2 else 'API'},{row % 7},"
+        f"{'won' if row % 3 == 0 else 'open'},{1 if row % 3 == 0 else 0},x\n"
+        for row in range(60)
+    )
+    folder = write_files(tmp_path / "data", {"leads.csv": leads})
+    config_file = tmp_path / "leads.yaml"
+    config_file.write_text(
+        "sources:\n  - table: contacts\n    files: leads.csv\n    columns:\n"
+        "      contact_id: Lead Id\n      email: Email\n      converted: Converted\n",
+        encoding="utf-8",
+    )
+    training = lead_training_set(folder, load_config(config_file), exclude=("Status Tag",))
+
+    assert training.label == "Converted"
+    assert list(training.features.columns) == ["Origin", "Visits"]
+    assert training.features["Origin"].iloc[:2].tolist() == ["api", "form"]
+    assert training.features["Visits"].dtype == float
+    assert training.left_out == {
+        "Lead Id": "names the lead or holds personal data",
+        "Email": "names the lead or holds personal data",
+        "Status Tag": "excluded in the config or with --exclude",
+        "Always": "a single value (x)",
+    }
+    assert (training.positives, training.negatives) == (20, 40)
+    assert training.dates is None
+
+
+def test_a_label_that_is_not_true_or_false_is_named_with_its_row(tmp_path: Path) -> None:
+    folder = write_files(
+        tmp_path / "data",
+        {"contacts.csv": "contact_id,Outcome,Size\nC1,yes,3\nC2,no,4\nC3,maybe,5\n"},
+    )
+    with pytest.raises(InputError) as raised:
+        lead_training_set(folder, load_config(), label="Outcome")
+    assert str(raised.value) == (
+        "contacts.csv, row 4, column 'Outcome': label is neither true nor false: 'maybe' "
+        "(expected 1/0, yes/no, true/false or a value listed in normalize.true_values and "
+        "normalize.false_values)"
+    )
+
+
+def test_an_unknown_label_column_lists_the_columns(tmp_path: Path) -> None:
+    folder = write_files(tmp_path / "data", {"contacts.csv": "contact_id,Won,Size\nC1,1,3\n"})
+    with pytest.raises(InputError) as raised:
+        lead_training_set(folder, load_config(), label="Converted")
+    assert str(raised.value) == (
+        "contacts.csv: no column named 'Converted' for --label "
+        "(expected one of contact_id, Won, Size)"
+    )
+
+
+def test_leads_without_a_label_say_how_to_name_one(tmp_path: Path) -> None:
+    folder = write_files(tmp_path / "data", {"contacts.csv": "contact_id,Size\nC1,3\n"})
+    with pytest.raises(InputError) as raised:
+        lead_training_set(folder, load_config())
+    assert str(raised.value) == (
+        "contacts.csv, column 'converted': no label column (expected a column mapped to "
+        "converted in the config, or --label COLUMN)"
+    )

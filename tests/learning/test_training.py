@@ -1,0 +1,132 @@
+"""Fitting, comparing and explaining models, and what they feed back into scoring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from nextbest.learning.datasets import TrainingSet, account_training_set
+from nextbest.learning.training import NotEnoughOutcomesError, source_quality, split, train
+from nextbest.scoring.config import load_config
+from tests.learning.conftest import deal_folder
+
+
+@pytest.fixture(scope="module")
+def deals(tmp_path_factory: pytest.TempPathFactory) -> tuple[TrainingSet, object]:
+    folder = tmp_path_factory.mktemp("deals")
+    config_file = folder / "learning.yaml"
+    config_file.write_text("learning:\n  min_outcomes: 10\n", encoding="utf-8")
+    config = load_config(config_file)
+    return account_training_set(deal_folder(folder / "data"), config), config
+
+
+def test_dated_rows_hold_out_the_latest_outcomes_from_a_date_boundary(deals) -> None:
+    training, config = deals
+    train_rows, test_rows, kind = split(training, config.learning.test_fraction)
+    dates = pd.to_datetime(training.dates)
+    assert kind == "time"
+    assert (len(train_rows), len(test_rows)) == (80, 40)
+    assert dates.iloc[train_rows].max() < dates.iloc[test_rows].min()
+    assert str(dates.iloc[test_rows].min().date()) == "2026-05-15"
+
+
+def test_undated_rows_are_split_at_random_keeping_the_outcome_rate() -> None:
+    labels = np.array([1] * 30 + [0] * 70)
+    training = TrainingSet("leads", "won", pd.DataFrame({"x": range(100)}), labels, None)
+    train_rows, test_rows, kind = split(training, 0.3)
+    assert len(train_rows) == 70
+    assert kind == "stratified"
+    assert (len(test_rows), int(labels[test_rows].sum())) == (30, 9)
+
+
+def test_training_learns_the_half_life_that_ranks_outcomes(deals) -> None:
+    training, config = deals
+    trained = train(training, config)
+    report = trained.report
+
+    (decay,) = report["half_lives"]
+    assert decay["type"] == "pricing_page_view"
+    # 3 and 7 days both rank every deal but the flipped ones; the tie goes to the one nearer
+    # the configured 30 days. From 14 days on, three old views outweigh one recent view.
+    assert decay["learned"] == 7
+    assert decay["auc_by_half_life"]["7"] == decay["auc_by_half_life"]["3"]
+    assert decay["auc_by_half_life"]["14"] < 0.5
+    assert trained.overlay["engagement"]["half_life_days"]["pricing_page_view"] == 7
+    assert (report["n_train"], report["n_test"], report["split"]) == (80, 40, "time")
+    assert report["test_from"] == "2026-05-15"
+    assert set(report["models"]) == {"baseline", "logistic", "boosting"}
+    assert report["auc"] == report["models"]["boosting"]["auc"]
+    assert report["auc_low"] <= report["auc"] <= report["auc_high"]
+    assert report["baseline_auc"] == report["models"]["baseline"]["auc"]
+    assert len(report["test"]["outcomes"]) == 40
+    weights = trained.overlay.get("composite", {}).get("weights")
+    if weights is not None:
+        assert sum(weights.values()) == pytest.approx(1.0)
+        assert min(weights.values()) >= 0
+
+
+def test_too_few_outcomes_keep_the_configured_weights(deals, tmp_path: Path) -> None:
+    training, _ = deals
+    config_file = tmp_path / "strict.yaml"
+    config_file.write_text("learning:\n  min_outcomes: 50\n", encoding="utf-8")
+    with pytest.raises(NotEnoughOutcomesError) as raised:
+        train(training, load_config(config_file))
+    assert str(raised.value) == (
+        "not enough outcomes to learn from: 44 won and 76 lost, need at least 50 of each "
+        "(learning.min_outcomes); the configured weights stay in use"
+    )
+
+
+def _leads(rows: int = 400, seed: int = 5) -> TrainingSet:
+    generator = np.random.default_rng(seed)
+    labels = (generator.random(rows) < 0.4).astype(int)
+    visits = generator.poisson(3 + 3 * labels).astype(float)
+    origin = np.where(generator.random(rows) < 0.5 + 0.3 * labels, "form", "api")
+    # Filled in by sales after the outcome: it names it.
+    status = np.where(labels == 1, "closed", "lost")
+    features = pd.DataFrame({"Visits": visits, "Origin": origin, "Status": status})
+    sources = pd.Series(np.where(np.arange(rows) < 3, "Trade Show", "Web"))
+    sources[3:203] = "Email"
+    return TrainingSet("leads", "Converted", features, labels, None, sources=sources)
+
+
+def test_a_column_that_names_the_outcome_is_reported_as_a_leak() -> None:
+    config = load_config()
+    report = train(_leads(), config).report
+    assert report["leaks"] == {"Status": 1.0}
+    assert report["warnings"][0] == (
+        "Status alone ranks the outcomes with AUC 1.000: it was probably filled in after the "
+        "outcome was known; add it to learning.exclude or pass --exclude 'Status'"
+    )
+    texts = [weight["text"] for weight in report["weights"]]
+    assert "Status = closed multiplies the odds of converting by" in " ".join(texts)
+
+
+def test_a_source_with_three_leads_does_not_top_the_quality_list() -> None:
+    labels = np.array([1, 1, 1] + [1] * 60 + [0] * 140 + [1] * 40 + [0] * 160)
+    sources = pd.Series(["Trade Show"] * 3 + ["Email"] * 200 + ["Web"] * 200)
+    training = TrainingSet(
+        "leads", "Converted", pd.DataFrame({"x": labels}), labels, None, sources=sources
+    )
+    rows, quality = source_quality(training, load_config())
+    assert [row["source"] for row in rows] == ["Email", "Trade Show", "Web"]
+    assert rows[1]["raw_rate"] == 1.0
+    assert rows[1]["rate"] < rows[0]["rate"]
+    assert quality["email"] == 1.0
+    # Sources the outcomes never mention keep their configured quality.
+    assert quality["demo request"] == 1.0
+    assert quality["purchased list"] == 0.1
+
+
+def test_sources_that_differ_by_chance_leave_the_configured_quality() -> None:
+    labels = np.array([1, 0] * 100)
+    sources = pd.Series(["Email", "Email", "Web", "Web"] * 50)
+    training = TrainingSet(
+        "leads", "Converted", pd.DataFrame({"x": labels}), labels, None, sources=sources
+    )
+    rows, quality = source_quality(training, load_config())
+    assert [row["rate"] for row in rows] == [0.5, 0.5]
+    assert quality == {}
