@@ -13,8 +13,10 @@ from rich.markup import escape
 from rich.table import Table
 
 from nextbest.api.cli_content import content_app
+from nextbest.api.cli_learning import model_app, train
 from nextbest.api.console import (
     ChromaOption,
+    DbOption,
     counted,
     err,
     fail,
@@ -34,6 +36,7 @@ from nextbest.scoring.errors import (
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from nextbest.scoring.config import ScoringConfig
     from nextbest.scoring.store import RunStore
 
 app = typer.Typer(
@@ -56,20 +59,9 @@ config_app = typer.Typer(
 )
 app.add_typer(config_app, name="config")
 app.add_typer(content_app, name="content")
+app.add_typer(model_app, name="model")
+app.command()(train)
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="NEXTBEST_DB",
-        help=(
-            "SQLAlchemy URL of the run store: sqlite:///FILE or "
-            "postgresql://USER:PASS@HOST/DB. "
-            "Default: sqlite:///.nextbest/nextbest.db"
-        ),
-        show_default=False,
-    ),
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 RunOption = Annotated[
     str | None, typer.Option("--run", help="Read this run id instead of the latest run.")
@@ -232,6 +224,15 @@ def score(
             "tiers and reasons.",
         ),
     ] = 5,
+    model: Annotated[
+        str | None,
+        typer.Option(
+            "--model",
+            help="Score with the settings this learned model replaced (`nextbest model list`); "
+            "`none` for the config alone. Default: the active model, if any.",
+            show_default=False,
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the run record as JSON.")] = False,
 ) -> None:
     """Load a folder of exports, score and rank every account, and store the run.
@@ -255,6 +256,7 @@ def score(
     try:
         settings = load_config(config)
         store = RunStore(db, keep_details=keep_details)
+        settings, model_version = _with_model(settings, store, model)
         started = time.perf_counter()
         with _Steps() as steps:
             run = score_folder(data_dir, settings, as_of_date, progress=steps.step)
@@ -264,7 +266,7 @@ def score(
                 steps.step(f"Writing {out_path}")
                 staged = stage_accounts(run.accounts, out_path)
             steps.step("Saving the run")
-            info = store.save(run)
+            info = store.save(run, model_version=model_version)
             if staged is not None and out_path is not None:
                 publish(staged, out_path)
                 staged = None
@@ -283,6 +285,8 @@ def score(
         return
     tiers = run.accounts["tier"].value_counts()
     qualified = int(run.accounts["qualified"].sum())
+    if model_version is not None:
+        out.print(f"Using the learned settings of model {model_version}.", markup=False)
     out.print(
         f"Scored {counted(len(run.accounts), 'account')} as of {run.as_of} in {elapsed:.1f}s, "
         f"run {info.run_id}: "
@@ -299,6 +303,21 @@ def score(
         out.print(f"Wrote {len(run.accounts):,} accounts to {out_path}", markup=False)
     _announce_tier_a(store, info.run_id, out)
     out.print("Next: `nextbest explain ACCOUNT_ID` shows how a score was built.", markup=False)
+
+
+def _with_model(
+    settings: ScoringConfig, store: RunStore, model: str | None
+) -> tuple[ScoringConfig, str | None]:
+    """The config with the chosen (or active) model's learned settings, and its version."""
+    from nextbest.learning.models import ModelStore, apply_overlay
+
+    if model == "none":
+        return settings, None
+    models = ModelStore(store)
+    if model is None and models.active_version() is None:
+        return settings, None
+    record = models.get(model)
+    return apply_overlay(settings, record.overlay), record.version
 
 
 def _announce_tier_a(store: RunStore, run_id: str, console: Console) -> None:
