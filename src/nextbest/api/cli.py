@@ -36,7 +36,6 @@ from nextbest.scoring.errors import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-    from nextbest.scoring.config import ScoringConfig
     from nextbest.scoring.store import RunStore
 
 app = typer.Typer(
@@ -239,6 +238,7 @@ def score(
 
     Example: nextbest score exports/ --config mapping.yaml --as-of 2026-06-30 --out ranked.csv
     """
+    from nextbest.learning.models import config_with_model
     from nextbest.scoring.export import check_output, publish, stage_accounts
     from nextbest.scoring.runs import score_folder
     from nextbest.scoring.store import RunStore, sqlite_path
@@ -256,7 +256,7 @@ def score(
     try:
         settings = load_config(config)
         store = RunStore(db, keep_details=keep_details)
-        settings, model_version = _with_model(settings, store, model)
+        settings, model_version = config_with_model(settings, store, model)
         started = time.perf_counter()
         with _Steps() as steps:
             run = score_folder(data_dir, settings, as_of_date, progress=steps.step)
@@ -303,21 +303,6 @@ def score(
         out.print(f"Wrote {len(run.accounts):,} accounts to {out_path}", markup=False)
     _announce_tier_a(store, info.run_id, out)
     out.print("Next: `nextbest explain ACCOUNT_ID` shows how a score was built.", markup=False)
-
-
-def _with_model(
-    settings: ScoringConfig, store: RunStore, model: str | None
-) -> tuple[ScoringConfig, str | None]:
-    """The config with the chosen (or active) model's learned settings, and its version."""
-    from nextbest.learning.models import ModelStore, apply_overlay
-
-    if model == "none":
-        return settings, None
-    models = ModelStore(store)
-    if model is None and models.active_version() is None:
-        return settings, None
-    record = models.get(model)
-    return apply_overlay(settings, record.overlay), record.version
 
 
 def _announce_tier_a(store: RunStore, run_id: str, console: Console) -> None:

@@ -81,6 +81,7 @@ class ScoringJobs:
         return job
 
     def _work(self, job: Job) -> None:
+        from nextbest.learning.models import config_with_model
         from nextbest.scoring.config import load_config
         from nextbest.scoring.runs import score_folder
 
@@ -92,9 +93,11 @@ class ScoringJobs:
                 previous: RunInfo | None = self.store.run()
             except NextbestError:
                 previous = None
-            config = load_config(self.settings.config)
+            config, model_version = config_with_model(
+                load_config(self.settings.config), self.store, None
+            )
             run = score_folder(self.settings.data_dir, config, job.as_of)
-            info = self.store.save(run)
+            info = self.store.save(run, model_version=model_version)
             finished = replace(job, status="succeeded", finished_at=_now(), run_id=info.run_id)
         except StoreError as error:
             # The message names the store's URL, which clients do not see.

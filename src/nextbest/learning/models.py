@@ -92,6 +92,23 @@ def apply_overlay(config: ScoringConfig, overlay: dict[str, Any]) -> ScoringConf
         raise ConfigError(f"the model's learned settings do not fit this config: {error}") from None
 
 
+def config_with_model(
+    config: ScoringConfig, store: RunStore, model: str | None
+) -> tuple[ScoringConfig, str | None]:
+    """The config with a model's learned settings, and the model's version.
+
+    `model` names a version, "none" for the config alone, or None for the active model when
+    there is one.
+    """
+    if model == "none":
+        return config, None
+    models = ModelStore(store)
+    if model is None and models.active_version() is None:
+        return config, None
+    record = models.get(model)
+    return apply_overlay(config, record.overlay), record.version
+
+
 class ModelStore:
     """Models in the same database as the runs."""
 
