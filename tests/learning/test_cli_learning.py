@@ -43,6 +43,7 @@ def test_a_trained_model_feeds_the_next_scoring_run(
     run = json.loads(scored.stdout)
     assert run["model_version"] == model["version"]
     assert run["config"]["engagement"]["half_life_days"]["pricing_page_view"] == 7
+    assert f", model {model['version']})" in _invoke("runs", "--db", db).stdout
 
     plain = _invoke(
         "score", str(data), "--config", str(learning_config), "--db", db,

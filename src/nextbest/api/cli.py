@@ -509,7 +509,9 @@ def runs(
         out.print(
             f"[bold]{record.run_id}[/bold] as of {record.as_of}: {record.accounts:,} accounts "
             f"from {escape(record.data_dir)} (config {record.config_hash}, "
-            f"inputs {record.input_fingerprint})"
+            f"inputs {record.input_fingerprint}"
+            + (f", model {escape(record.model_version)}" if record.model_version else "")
+            + ")"
         )
         for line in _report_lines(record.report):
             out.print(line, markup=False)
