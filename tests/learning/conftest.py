@@ -16,7 +16,7 @@ def deal_folder(folder: Path, future: bool = False) -> Path:
     """120 accounts, one deal each, created on the 15th of January to June 2026.
 
     A third of the accounts ("hot") viewed the pricing page once, 3 days before the month their
-    deal was created in, and won; the others viewed it three times 20 days before and lost. One
+    deal was created in, and won. The others viewed it three times 20 days before, and lost. One
     account in ten has the opposite outcome. A short decay half-life (7 days or less) ranks the
     outcomes; 14 days or more ranks them backwards, because three old views outweigh one recent
     view. `future` adds rows dated in or after April 2026 that must not change earlier features.

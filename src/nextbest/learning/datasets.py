@@ -328,7 +328,7 @@ def lead_training_set(
 
 
 def month_starts(first: date, last: date) -> list[date]:
-    """The first day of every month from `first`'s month to `last`'s, inclusive."""
+    """Return the first day of every month from `first`'s month to `last`'s, inclusive."""
     months = []
     current = date(first.year, first.month, 1)
     while current <= last:
@@ -372,7 +372,7 @@ def account_training_set(
     progress: Progress | None = None,
     snapshot_progress: Callable[[int, int], None] | None = None,
 ) -> TrainingSet:
-    """One row per won or lost opportunity, with its account's signals before it was created."""
+    """Build one row per won or lost opportunity, with its account's signals before it was created."""
     grid = sorted(set(config.learning.half_life_grid))
     with tempfile.TemporaryDirectory(prefix="nextbest-train-") as workdir:
         connection = _connect(workdir)

@@ -58,7 +58,7 @@ class ModelRecord:
     active: bool = False
 
     def summary(self) -> dict[str, Any]:
-        """The fields `model list` shows, JSON-ready."""
+        """Return the fields `model list` shows, JSON-ready."""
         return {
             "version": self.version,
             "created_at": self.created_at.isoformat(sep=" "),
@@ -73,7 +73,7 @@ class ModelRecord:
 
 
 def changed_settings(overlay: dict[str, Any], prefix: str = "") -> list[str]:
-    """Dotted names of the settings an overlay replaces, e.g. composite.weights."""
+    """Return the dotted names of the settings an overlay replaces, e.g. composite.weights."""
     names = []
     for key, value in overlay.items():
         if isinstance(value, dict) and key not in ("weights", "sources", "half_life_days"):
@@ -95,7 +95,7 @@ def apply_overlay(config: ScoringConfig, overlay: dict[str, Any]) -> ScoringConf
 def config_with_model(
     config: ScoringConfig, store: RunStore, model: str | None
 ) -> tuple[ScoringConfig, str | None]:
-    """The config with a model's learned settings, and the model's version.
+    """Return the config with a model's learned settings, and the model's version.
 
     `model` names a version, "none" for the config alone, or None for the active model when
     there is one.
@@ -134,7 +134,7 @@ class ModelStore:
         config_hash: str,
         activate: bool = True,
     ) -> ModelRecord:
-        """Store a trained model and, unless told otherwise, make it the active one."""
+        """Store a trained model and make it the active one unless `activate` is False."""
         created_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
         row = {
             "version": version,
@@ -170,7 +170,7 @@ class ModelStore:
         )
 
     def _history(self, connection: sa.Connection) -> list[str]:
-        """Activated versions, newest first."""
+        """Return the activated versions, newest first."""
         query = sa.select(activations_table.c.version).order_by(
             activations_table.c.activation_id.desc()
         )
@@ -199,7 +199,7 @@ class ModelStore:
         )
 
     def list(self) -> list[ModelRecord]:
-        """Every model, newest first."""
+        """Return every model, newest first."""
         query = sa.select(models_table).order_by(
             models_table.c.created_at.desc(), models_table.c.version.desc()
         )
@@ -211,7 +211,7 @@ class ModelStore:
             raise self._failed("read the models", error) from None
 
     def get(self, version: str | None = None) -> ModelRecord:
-        """The model of that version, or the active one when None."""
+        """Return the model of that version, or the active one when None."""
         try:
             with self.engine.connect() as connection:
                 active = next(iter(self._history(connection)), None)

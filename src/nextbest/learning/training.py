@@ -51,7 +51,7 @@ class NotEnoughOutcomesError(NextbestError):
 
 @dataclass
 class Trained:
-    """What `train` learned: the report (JSON-ready) and the settings it changes in scoring."""
+    """A trained model: its report (JSON-ready) and the scoring settings it replaces."""
 
     report: dict[str, Any]
     overlay: dict[str, Any]
@@ -120,8 +120,8 @@ def baseline_model(features: pd.DataFrame) -> Pipeline:
 def weights_model(features: pd.DataFrame) -> Pipeline:
     """A logistic regression with its L2 strength chosen by cross-validated log loss.
 
-    Numbers are standardised, with a flag for missing (a log scale was tried and ranked worse on
-    a public lead export); rare categories share one level.
+    Numbers are standardised, with a flag for missing. A log scale ranked worse on a public lead
+    export, so numbers keep their scale. Rare categories share one level.
     """
     numeric, categorical = _kinds(features)
     prepare = ColumnTransformer(
@@ -196,8 +196,8 @@ def boosting_model(features: pd.DataFrame, seed: int = 0) -> CalibratedClassifie
         learning_rate=0.05,
         max_iter=300,
         max_depth=4,
-        # Each split sees half the columns: on a public lead export this ranked better than
-        # every depth, rate and L2 setting tried with all columns.
+        # Each split chooses among half the columns, because on a public lead export this ranked
+        # better than every depth, rate and L2 setting tried with all columns.
         max_features=0.5,
         l2_regularization=1.0,
         early_stopping=False,
@@ -216,7 +216,7 @@ def _odds_text(factor: float, label: str) -> str:
 
 
 def explain_weights(model: Pipeline, features: pd.DataFrame, label: str) -> list[dict[str, Any]]:
-    """Each coefficient of the weights model, largest effect first, in plain language."""
+    """Describe each coefficient of the weights model in plain language, largest effect first."""
     prepare: ColumnTransformer = model.named_steps["prepare"]
     names = list(prepare.get_feature_names_out())
     coefficients = model.named_steps["model"].coef_[0]
@@ -382,7 +382,7 @@ def source_quality(
     ]
     if rates[0].rate - rates[-1].rate < SOURCE_SPREAD:
         # The sources differ no more than chance explains, so every smoothed rate is the overall
-        # rate; flattening the configured quality to one value would throw knowledge away.
+        # rate. Flattening the configured quality to that one value would discard knowledge.
         return rows, {}
     quality = {str(row["source"]).lower(): float(row["quality"]) for row in rows}
     merged = {key.lower(): value for key, value in config.leads.sources.items()}
@@ -554,7 +554,7 @@ def _label_phrase(training: TrainingSet) -> str:
 def _test_sample(
     outcomes: np.ndarray, probabilities: dict[str, np.ndarray], seed: int
 ) -> dict[str, Any]:
-    """The held-out outcomes and probabilities for plots, at most TEST_POINTS of them."""
+    """Return the held-out outcomes and probabilities for plots, at most TEST_POINTS of them."""
     rows = np.arange(len(outcomes))
     if len(rows) > TEST_POINTS:
         rows = np.sort(np.random.default_rng(seed).choice(rows, TEST_POINTS, replace=False))
@@ -568,7 +568,7 @@ def _test_sample(
 
 
 def _input_sample(training: TrainingSet, seed: int) -> dict[str, list[float]]:
-    """Training values of each scoring input, kept so drift can be measured later."""
+    """Return training values of each scoring input, kept so drift can be measured later."""
     if training.components is None:
         return {}
     frame = training.components
