@@ -372,7 +372,7 @@ def account_training_set(
     progress: Progress | None = None,
     snapshot_progress: Callable[[int, int], None] | None = None,
 ) -> TrainingSet:
-    """Build one row per won or lost opportunity, with its account's signals before it was created."""
+    """Build a row per won or lost opportunity, with its account's signals before its creation."""
     grid = sorted(set(config.learning.half_life_grid))
     with tempfile.TemporaryDirectory(prefix="nextbest-train-") as workdir:
         connection = _connect(workdir)
