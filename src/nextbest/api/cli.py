@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from nextbest.api.cli_content import content_app
+from nextbest.api.cli_report import report
 from nextbest.api.console import (
     ChromaOption,
     counted,
@@ -56,6 +57,7 @@ config_app = typer.Typer(
 )
 app.add_typer(config_app, name="config")
 app.add_typer(content_app, name="content")
+app.command("report")(report)
 
 DbOption = Annotated[
     str | None,
