@@ -37,17 +37,38 @@ def test_a_trained_model_feeds_the_next_scoring_run(
     assert "engagement.half_life_days" in model["changes"]
 
     scored = _invoke(
-        "score", str(data), "--config", str(learning_config), "--db", db,
-        "--as-of", "2026-07-01", "--json",
+        "score",
+        str(data),
+        "--config",
+        str(learning_config),
+        "--db",
+        db,
+        "--as-of",
+        "2026-07-01",
+        "--json",
     )
     run = json.loads(scored.stdout)
     assert run["model_version"] == model["version"]
     assert run["config"]["engagement"]["half_life_days"]["pricing_page_view"] == 7
     assert f", model {model['version']})" in _invoke("runs", "--db", db).stdout
 
+    page = tmp_path / "report.html"
+    reported = _invoke("report", "--db", db, "--out", str(page))
+    assert reported.exit_code == 0, reported.output
+    assert f"model {model['version']} (accounts)" in page.read_text(encoding="utf-8")
+
     plain = _invoke(
-        "score", str(data), "--config", str(learning_config), "--db", db,
-        "--as-of", "2026-07-01", "--model", "none", "--json",
+        "score",
+        str(data),
+        "--config",
+        str(learning_config),
+        "--db",
+        db,
+        "--as-of",
+        "2026-07-01",
+        "--model",
+        "none",
+        "--json",
     )
     run = json.loads(plain.stdout)
     assert run["model_version"] is None
@@ -66,9 +87,7 @@ def test_model_commands_explain_an_empty_store(db: str) -> None:
     assert "no model 'm1' in the store" in result.stderr
 
 
-def test_train_refuses_a_label_for_accounts_and_too_few_outcomes(
-    tmp_path: Path, db: str
-) -> None:
+def test_train_refuses_a_label_for_accounts_and_too_few_outcomes(tmp_path: Path, db: str) -> None:
     data = deal_folder(tmp_path / "data")
     result = _invoke("train", str(data), "--label", "won", "--db", db)
     assert result.exit_code == 2
@@ -94,8 +113,9 @@ def test_x_education_with_and_without_the_columns_filled_in_after_contact(
     config = Path(__file__).parents[2] / "examples" / "x_education.yaml"
     leads = str(shared_data / "x_education")
     fair = json.loads(
-        _invoke("train", leads, "--config", str(config), "--level", "leads", "--db", db,
-                "--json").stdout
+        _invoke(
+            "train", leads, "--config", str(config), "--level", "leads", "--db", db, "--json"
+        ).stdout
     )
     assert (fair["n_train"], fair["n_test"], fair["split"]) == (6465, 2772, "stratified")
     assert fair["leaks"] == {}
@@ -112,12 +132,20 @@ def test_x_education_with_and_without_the_columns_filled_in_after_contact(
 
     # The whole file, as exported: Tags gives itself away.
     empty = Path(db.removeprefix("sqlite:///")).parent / "no-exclusions.yaml"
-    empty.write_text(
-        config.read_text(encoding="utf-8").split("learning:")[0], encoding="utf-8"
-    )
+    empty.write_text(config.read_text(encoding="utf-8").split("learning:")[0], encoding="utf-8")
     leaky = json.loads(
-        _invoke("train", leads, "--config", str(empty), "--level", "leads", "--db", db,
-                "--json", "--no-activate").stdout
+        _invoke(
+            "train",
+            leads,
+            "--config",
+            str(empty),
+            "--level",
+            "leads",
+            "--db",
+            db,
+            "--json",
+            "--no-activate",
+        ).stdout
     )
     assert list(leaky["leaks"]) == ["Tags"]
     assert leaky["leaks"]["Tags"] == pytest.approx(0.918, abs=0.005)
@@ -130,8 +158,9 @@ def test_x_education_with_and_without_the_columns_filled_in_after_contact(
 def test_maven_deals_are_tested_on_the_latest_engagements(shared_data: Path, db: str) -> None:
     config = Path(__file__).parents[2] / "examples" / "maven_crm.yaml"
     report = json.loads(
-        _invoke("train", str(shared_data / "maven_crm"), "--config", str(config), "--db", db,
-                "--json").stdout
+        _invoke(
+            "train", str(shared_data / "maven_crm"), "--config", str(config), "--db", db, "--json"
+        ).stdout
     )
     assert (report["n_train"], report["n_test"], report["split"]) == (4690, 2021, "time")
     assert (report["train_until"], report["test_from"]) == ("2017-08-15", "2017-08-16")

@@ -14,6 +14,7 @@ from rich.table import Table
 
 from nextbest.api.cli_content import content_app
 from nextbest.api.cli_learning import model_app, train
+from nextbest.api.cli_report import report
 from nextbest.api.console import (
     ChromaOption,
     DbOption,
@@ -60,6 +61,7 @@ app.add_typer(config_app, name="config")
 app.add_typer(content_app, name="content")
 app.add_typer(model_app, name="model")
 app.command()(train)
+app.command("report")(report)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 RunOption = Annotated[
