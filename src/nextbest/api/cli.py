@@ -12,9 +12,11 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from nextbest.api import cli_validate
 from nextbest.api.cli_content import content_app
 from nextbest.api.console import (
     ChromaOption,
+    DbOption,
     counted,
     err,
     fail,
@@ -56,20 +58,9 @@ config_app = typer.Typer(
 )
 app.add_typer(config_app, name="config")
 app.add_typer(content_app, name="content")
+app.command("validate")(cli_validate.validate)
+app.command("thresholds")(cli_validate.thresholds)
 
-DbOption = Annotated[
-    str | None,
-    typer.Option(
-        "--db",
-        envvar="NEXTBEST_DB",
-        help=(
-            "SQLAlchemy URL of the run store: sqlite:///FILE or "
-            "postgresql://USER:PASS@HOST/DB. "
-            "Default: sqlite:///.nextbest/nextbest.db"
-        ),
-        show_default=False,
-    ),
-]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
 RunOption = Annotated[
     str | None, typer.Option("--run", help="Read this run id instead of the latest run.")

@@ -37,6 +37,19 @@ ChromaOption = Annotated[
         show_default=False,
     ),
 ]
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="NEXTBEST_DB",
+        help=(
+            "SQLAlchemy URL of the run store: sqlite:///FILE or "
+            "postgresql://USER:PASS@HOST/DB. "
+            "Default: sqlite:///.nextbest/nextbest.db"
+        ),
+        show_default=False,
+    ),
+]
 BAD_INPUT = (InputError, ConfigError, StoreUnavailableError)
 SECRET_SETTINGS = {"openai_api_key", "slack_bot_token", "slack_signing_secret", "slack_app_token"}
 
