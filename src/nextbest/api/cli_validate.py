@@ -199,10 +199,10 @@ def validate(
     """Check past runs against the deals that came after them: did tier A convert best?
 
     Score the folder as of past dates first; each run becomes a backtest once its horizon has
-    passed in the data. For every such run this prints conversion and won value by tier with
-    95% intervals, whether A beats B beats C, the AUC of the score, the drift of each input
-    from the earliest run to the latest (population stability index), and a warning when the
-    ranking stopped working.
+    passed in the data. For these runs it prints conversion and won value by tier with 95%
+    intervals, whether A beats B beats C, and the AUC of the score. It also prints the drift of
+    each input from the earliest run to the latest (population stability index), and a warning
+    when the ranking stopped working.
 
     Example, after `nextbest score exports/ --as-of 2026-01-05` and a few more past dates:
     `nextbest validate exports/ --horizon-days 90`
@@ -297,7 +297,7 @@ def thresholds(
     A tier's weekly volume is its qualified accounts in the latest run: scored once a week, that
     is the list its team gets. Tier A's cut-off is the lowest that fits A's capacity, B's the
     lowest below it that fits B's. Each tier's conversion rate is measured on the past runs,
-    re-tiered with the proposed cut-offs, beside the current ones; the last line is a config
+    re-tiered with the proposed cut-offs, beside the current ones. The last line is a config
     snippet to paste.
 
     Example: `nextbest thresholds --capacity A=50,B=200 exports/`

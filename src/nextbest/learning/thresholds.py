@@ -57,9 +57,9 @@ def parse_capacity(text: str) -> dict[str, int]:
 
 
 def lowest_cutoff(scores: np.ndarray, capacity: int, ceiling: float) -> tuple[float, int | None]:
-    """Return the lowest cut-off at or below `ceiling` whose tier holds at most `capacity` scores.
+    """Return the lowest cut-off at or below `ceiling` that leaves at most `capacity` in its tier.
 
-    The tier holds the scores at or above the cut-off and below `ceiling`. When the top score
+    The tier contains the scores at or above the cut-off and below `ceiling`. When the top score
     below the ceiling is shared by more accounts than the capacity, the cut-off goes 0.1 above it
     (an empty tier) and the second value is that number of accounts, else None.
     """
@@ -106,7 +106,7 @@ def propose_thresholds(
 ) -> dict[str, Any]:
     """Propose tier cut-offs for `capacity` ({'A': n, 'B': n} accounts per week).
 
-    `current` holds the config's cut-offs ({'A': 60, 'B': 40}), shown beside the proposal with
+    `current` contains the config's cut-offs ({'A': 60, 'B': 40}), shown beside the proposal with
     their own volumes and rates. Returns a JSON-ready dict with both, a config snippet to paste
     and `warnings`. Raises StoreError when the latest run has no qualified account.
     """

@@ -7,14 +7,14 @@ won within the horizon is that claim coming true. A deal closed before the as-of
 count, because the run saw it. Win value is the sum of the amounts of those won deals.
 
 A run is evaluable when the last day of its horizon is on or before the latest close date in
-the data; a younger run's accounts have not had the whole horizon to convert.
+the data. The accounts of a younger run have not had the whole horizon to convert.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ Z_95 = 1.959963984540054
 # The usual reading of a population stability index: below 0.1 stable, above 0.25 a major shift.
 PSI_STABLE = 0.1
 PSI_MAJOR = 0.25
-# A bin that holds no values gets this share instead of 0, so that its log ratio is finite.
+# An empty bin gets this share instead of 0, so that its log ratio is finite.
 PSI_EMPTY_SHARE = 1e-4
 # NOTE: a store with more runs than this is validated on its newest MAX_RUNS runs only.
 MAX_RUNS = 1000
@@ -126,7 +126,7 @@ def mark_conversions(
     return marked
 
 
-def _run_order(run: RunInfo) -> tuple[date, Any, str]:
+def _run_order(run: RunInfo) -> tuple[date, datetime, str]:
     return run.as_of, run.created_at, run.run_id
 
 
@@ -257,7 +257,7 @@ def compare_tiers(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def ranking_figures(frame: pd.DataFrame, samples: int = BOOTSTRAP_SAMPLES) -> dict[str, Any]:
     """Return the AUC of score against conversion with its bootstrap interval, and the lift.
 
-    When every account or none converted, the AUC is None and `reason` says why.
+    When every account or none converted, the AUC is None and `reason` gives the cause.
     """
     converted = frame["converted"].to_numpy(dtype=int)
     positives = int(converted.sum())
@@ -301,7 +301,8 @@ def _ranking_warnings(details: list[dict[str, Any]], horizon_days: int) -> list[
     """Say plainly when the score stopped ranking buyers first in the latest evaluable run.
 
     When the latest run cannot show it (all or no accounts converted, or tier A or C is
-    empty), the latest run that can is checked instead.
+    empty), the latest run that can is checked instead. Tiers are not compared on a run in
+    which no account converted.
     """
     warnings = []
     latest = details[-1]
@@ -334,7 +335,11 @@ def _ranking_warnings(details: list[dict[str, Any]], horizon_days: int) -> list[
         tiers = {row["tier"]: row for row in detail["tiers"]}
         return tiers["A"], tiers["C"]
 
-    comparable = [detail for detail in details if all(row["accounts"] for row in a_and_c(detail))]
+    comparable = [
+        detail
+        for detail in details
+        if detail["converted"] and all(row["accounts"] for row in a_and_c(detail))
+    ]
     if comparable:
         first, last = a_and_c(comparable[-1])
         if first["rate"] <= last["rate"]:
@@ -357,9 +362,10 @@ def validate(
 ) -> dict[str, Any]:
     """Check the stored runs of `data_dir` (all runs when None) against the outcomes after them.
 
-    Returns a JSON-ready dict: conversion by tier pooled over the evaluable runs (`tiers`) and
-    per run (`runs`), whether A beats B beats C, the AUC of score against conversion, the drift
-    of each input from `reference` to the latest run, and `warnings` in plain words.
+    Returns a JSON-ready dict. It has conversion by tier pooled over the evaluable runs
+    (`tiers`) and per run (`runs`), whether A beats B beats C, and the AUC of score against
+    conversion. It also has the drift of each input from `reference` to the latest run, and
+    `warnings` in plain words.
     `reference` maps inputs to their values in training; when None, the earliest evaluable
     run's values are the reference.
 
@@ -371,6 +377,11 @@ def validate(
     pooled = pd.concat([frame for _, frame in checked.evaluated], ignore_index=True)
     details = [_run_detail(run, frame, horizon_days, samples) for run, frame in checked.evaluated]
     rows = tier_rows(pooled)
+    # One evaluable run pools to itself, and the bootstrap takes most of the time.
+    if len(details) == 1:
+        pooled_ranking = details[0]["ranking"]
+    else:
+        pooled_ranking = ranking_figures(pooled, samples)
 
     first_run, first_frame = checked.evaluated[0]
     if reference is None:
@@ -396,7 +407,7 @@ def validate(
         **rate_figures(pooled),
         "tiers": rows,
         "ordering": compare_tiers(rows),
-        "ranking": ranking_figures(pooled, samples),
+        "ranking": pooled_ranking,
         "runs": details,
         "drift": {
             "reference": reference_label,
