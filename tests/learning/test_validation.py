@@ -187,6 +187,25 @@ def test_validate_pools_tiers(two_runs: RunStore, outcomes: pd.DataFrame, folder
     json.dumps(result)
 
 
+def test_runs_pool_by_tier(store: RunStore, outcomes: pd.DataFrame, folder: Path) -> None:
+    save_run(store, folder, AS_OF, run_accounts(SCORES))
+    # As of 2026-01-05, a1 (O2 only), a2, a3, b1 and c1 convert within 30 days.
+    save_run(store, folder, date(2026, 1, 5), run_accounts(SCORES))
+
+    result = validate(store, outcomes, horizon_days=30, samples=200)
+
+    assert [(run["as_of"], run["converted"]) for run in result["runs"]] == [
+        ("2026-01-01", 4),
+        ("2026-01-05", 5),
+    ]
+    assert [(row["accounts"], row["converted"], row["won_value"]) for row in result["tiers"]] == [
+        (8, 5, 10000.0),
+        (6, 2, 0.0),
+        (6, 2, 600.0),
+    ]
+    assert result["converted"] == 9
+
+
 def test_young_run_is_skipped(two_runs: RunStore, outcomes: pd.DataFrame, folder: Path) -> None:
     result = validate(two_runs, outcomes, horizon_days=30, data_dir=folder, samples=200)
     later = two_runs.runs()[0]
@@ -491,17 +510,17 @@ def test_maven_crm_by_tier(maven_store: tuple[RunStore, Path]) -> None:
 def test_sample_by_tier(scored_sample_run: tuple[Path, ScoredRun], store: RunStore) -> None:
     data_dir, latest = scored_sample_run
     config = load_config()
-    for as_of in (date(2026, 3, 1), date(2026, 5, 1)):
-        store.save(score_folder(data_dir, config, as_of))
+    store.save(score_folder(data_dir, config, date(2026, 3, 1)))
     store.save(latest)
 
     result = validate(store, load_outcomes(data_dir, config), data_dir=data_dir, samples=200)
 
-    assert [run["as_of"] for run in result["runs"]] == ["2026-03-01", "2026-05-01"]
+    assert [run["as_of"] for run in result["runs"]] == ["2026-03-01"]
     assert [row["as_of"] for row in result["skipped"]] == ["2026-12-01"]
+    assert result["data_end"] == "2026-11-10"
     assert [(row["accounts"], row["converted"]) for row in result["tiers"]] == [
         (1, 0),
-        (79, 3),
-        (320, 0),
+        (42, 2),
+        (157, 0),
     ]
     assert result["ranking"]["auc_low"] > 0.5
