@@ -12,6 +12,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from nextbest.api import cli_validate
 from nextbest.api.cli_content import content_app
 from nextbest.api.cli_learning import model_app, train
 from nextbest.api.cli_report import report
@@ -61,6 +62,8 @@ app.add_typer(config_app, name="config")
 app.add_typer(content_app, name="content")
 app.add_typer(model_app, name="model")
 app.command()(train)
+app.command("validate")(cli_validate.validate)
+app.command("thresholds")(cli_validate.thresholds)
 app.command("report")(report)
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]

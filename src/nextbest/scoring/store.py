@@ -115,6 +115,17 @@ SORTS = ("rank", "name", "fit", "intent", "relationship", "engagement")
 EVIDENCE_KEYS = ("contacts", "timeline", "seen", "intent", "opportunities")
 ACCOUNT_FIELDS = [column.name for column in run_accounts_table.columns if column.name != "run_id"]
 LEAD_FIELDS = [column.name for column in run_leads_table.columns if column.name != "run_id"]
+SCORE_FIELDS = (
+    "account_id",
+    "score",
+    "tier",
+    "qualified",
+    "fit",
+    "intent",
+    "relationship",
+    "engagement",
+    "negative",
+)
 
 
 @dataclass(frozen=True)
@@ -583,6 +594,16 @@ class RunStore:
                 counts[row.run_id][row.tier] = int(row.accounts)
                 counts[row.run_id]["qualified"] += int(row.qualified or 0)
         return counts
+
+    @_reading
+    def account_scores(self, run_id: str) -> pd.DataFrame:
+        """Return every account of a run with its score, tier, qualification and components."""
+        table = run_accounts_table
+        columns = [table.c[name] for name in SCORE_FIELDS]
+        query = sa.select(*columns).where(table.c.run_id == run_id).order_by(table.c.rank)
+        with self.engine.connect() as connection:
+            rows = connection.execute(query).all()
+        return pd.DataFrame(rows, columns=list(SCORE_FIELDS)).astype({"qualified": bool})
 
     @_reading
     def find_accounts(self, run_id: str, text: str, limit: int = 5) -> list[dict[str, Any]]:
