@@ -621,7 +621,11 @@ def test_cli_writes_report(scored_db: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == [
         f"Wrote the report to {out}: 5 of 6 figures.",
-        "  Conversion by tier not shown: no validation of past runs: run `nextbest validate` first",
+        "  Conversion by tier not shown: past runs could not be checked against outcomes: no "
+        "stored run is old enough to validate: a run needs 90 days of outcomes after its as-of "
+        "date, and the latest outcome in the data is on 2026-09-01. Score the folder as of "
+        "2026-06-04 or earlier, such as `nextbest score DATA_DIR --as-of 2026-06-04`, or "
+        "shorten the horizon",
         "  warning: only 20 test rows",
     ]
     page = out.read_text(encoding="utf-8")

@@ -63,13 +63,13 @@ def load_model_report(
     return report
 
 
-def load_validation(store: RunStore, model: dict[str, Any] | None) -> dict[str, Any] | None:
-    """Return the validation of past runs against outcomes, or None when there is none.
+def load_validation(store: RunStore) -> dict[str, Any] | None:
+    """Return the validation of past runs against outcomes, or None when no run is stored."""
+    from nextbest.api.cli_validate import validation_for_report
 
-    TODO: return the output of `nextbest validate` once it exists; until then the report shows
-    conversion by tier as unavailable.
-    """
-    return None
+    if not store.runs(1):
+        return None
+    return validation_for_report(store)
 
 
 def latest_scores(store: RunStore) -> tuple[RunInfo | None, list[float] | None]:
@@ -140,7 +140,7 @@ def report(
     try:
         store = RunStore(db)
         model = load_model_report(store, model_version, model_file)
-        validation = load_validation(store, model)
+        validation = load_validation(store)
         run, scores = latest_scores(store)
     except NextbestError as error:
         fail(error, "the model report")

@@ -67,16 +67,19 @@ def _recorded_run(store: RunStore, data_dir: Path | None) -> RunInfo:
 
 
 def _stored_config(run: RunInfo) -> ScoringConfig:
+    import yaml
     from pydantic import ValidationError
 
-    from nextbest.scoring.config import ScoringConfig
+    from nextbest.scoring.config import ScoringConfig, _merge, defaults_text
 
+    # Settings added since the run was stored take their shipped defaults.
+    settings = _merge(yaml.safe_load(defaults_text()), run.config)
     try:
-        return ScoringConfig.model_validate(run.config)
+        return ScoringConfig.model_validate(settings)
     except ValidationError as error:
         raise ConfigError(
             f"the config stored with run {run.run_id} is invalid in this version of nextbest "
-            f"({error.error_count()} problems); pass the config file with --config"
+            f"({counted(error.error_count(), 'problem')}); pass the config file with --config"
         ) from None
 
 
@@ -96,6 +99,40 @@ def _load(
         progress.add_task(f"Loading outcomes from {folder}", total=None)
         outcomes = load_outcomes(folder, settings)
     return store, folder, settings, outcomes
+
+
+def training_reference(store: RunStore) -> tuple[dict[str, list[float]] | None, str]:
+    """Return the active account model's training inputs for drift, with a label, if any."""
+    from nextbest.learning.models import ModelStore
+
+    models = ModelStore(store)
+    version = models.active_version()
+    if version is None:
+        return None, ""
+    record = models.get(version)
+    inputs = record.report.get("inputs") or None
+    if record.level != "accounts" or inputs is None:
+        return None, ""
+    return inputs, f"the training of model {version}"
+
+
+def validation_for_report(store: RunStore) -> dict[str, Any]:
+    """Validate the latest run's folder for the report; say why when it cannot be done."""
+    from nextbest.learning.outcomes import load_outcomes
+    from nextbest.learning.validation import HORIZON_DAYS
+    from nextbest.learning.validation import validate as validate_runs
+
+    try:
+        recorded = _recorded_run(store, None)
+        folder = Path(recorded.data_dir)
+        outcomes = load_outcomes(folder, _stored_config(recorded))
+        reference, label = training_reference(store)
+        return validate_runs(
+            store, outcomes, HORIZON_DAYS, reference, folder, reference_label=label
+        )
+    except NextbestError as error:
+        first_line = str(error).splitlines()[0]
+        return {"unavailable": f"past runs could not be checked against outcomes: {first_line}"}
 
 
 def _percent(value: float | None) -> str:
@@ -211,7 +248,10 @@ def validate(
 
     try:
         store, folder, _, outcomes = _load(data_dir, config, db)
-        result = validate_runs(store, outcomes, horizon_days, data_dir=folder)
+        reference, label = training_reference(store)
+        result = validate_runs(
+            store, outcomes, horizon_days, reference, folder, reference_label=label
+        )
     except NextbestError as error:
         fail(error)
     if as_json:

@@ -237,6 +237,8 @@ def _calibration(test: _TestSet | str) -> dict[str, Any]:
 def _conversion_by_tier(validation: dict[str, Any] | None) -> dict[str, Any]:
     if validation is None:
         return _unavailable(NO_VALIDATION)
+    if "unavailable" in validation:
+        return _unavailable(str(validation["unavailable"]))
     tiers = validation.get("tiers") or []
     if not tiers:
         return _unavailable("the validation found no scored accounts with outcomes")

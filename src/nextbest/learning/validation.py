@@ -359,6 +359,7 @@ def validate(
     reference: dict[str, list[float]] | None = None,
     data_dir: Path | None = None,
     samples: int = BOOTSTRAP_SAMPLES,
+    reference_label: str = "the given reference distribution",
 ) -> dict[str, Any]:
     """Check the stored runs of `data_dir` (all runs when None) against the outcomes after them.
 
@@ -387,8 +388,6 @@ def validate(
     if reference is None:
         reference = {name: first_frame[name].tolist() for name in INPUTS}
         reference_label = f"run {first_run.run_id} as of {first_run.as_of}"
-    else:
-        reference_label = "the given reference distribution"
     latest_frame = store.account_scores(checked.latest.run_id)
     drift_rows = drift(reference, latest_frame)
 
