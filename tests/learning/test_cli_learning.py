@@ -52,6 +52,19 @@ def test_a_trained_model_feeds_the_next_scoring_run(
     assert run["config"]["engagement"]["half_life_days"]["pricing_page_view"] == 7
     assert f", model {model['version']})" in _invoke("runs", "--db", db).stdout
 
+    backtest = _invoke(
+        "score", str(data), "--config", str(learning_config), "--db", db, "--as-of", "2026-03-01"
+    )
+    assert backtest.exit_code == 0, backtest.output
+    validation = json.loads(_invoke("validate", "--db", db, "--json").stdout)
+    assert validation["drift"]["reference"] == f"the training of model {model['version']}"
+    assert [row["input"] for row in validation["drift"]["inputs"]][:4] == [
+        "fit",
+        "intent",
+        "relationship",
+        "engagement",
+    ]
+
     page = tmp_path / "report.html"
     reported = _invoke("report", "--db", db, "--out", str(page))
     assert reported.exit_code == 0, reported.output

@@ -704,3 +704,28 @@ def test_cli_rejects_folder_as_out(tmp_path: Path) -> None:
 
     assert result.exit_code == 2
     assert "is a folder; expected a file name such as report.html" in result.stderr
+
+
+def test_tier_without_accounts_is_left_out() -> None:
+    empty = {
+        "tier": "A",
+        "accounts": 0,
+        "converted": 0,
+        "rate": None,
+        "rate_low": None,
+        "rate_high": None,
+        "won_value": 0.0,
+    }
+    filled = {
+        "tier": "B",
+        "accounts": 10,
+        "converted": 2,
+        "rate": 0.2,
+        "rate_low": 0.06,
+        "rate_high": 0.51,
+        "won_value": 300.0,
+    }
+
+    figures = build_figures(None, {"tiers": [empty, filled], "warnings": []}, None, None)
+
+    assert [row["tier"] for row in figures["conversion_by_tier"]["tiers"]] == ["B"]

@@ -243,7 +243,8 @@ def _conversion_by_tier(validation: dict[str, Any] | None) -> dict[str, Any]:
     if not tiers:
         return _unavailable("the validation found no scored accounts with outcomes")
     rows = []
-    for tier in tiers:
+    # A tier no account fell into has no rate to draw.
+    for tier in (tier for tier in tiers if tier.get("rate") is not None):
         rows.append(
             {
                 "tier": str(tier["tier"]),
@@ -255,6 +256,8 @@ def _conversion_by_tier(validation: dict[str, Any] | None) -> dict[str, Any]:
                 "won_value": _optional_float(tier.get("won_value"), digits=2),
             }
         )
+    if not rows:
+        return _unavailable("the validation found no scored accounts with outcomes")
     return {"available": True, "tiers": rows}
 
 
