@@ -59,6 +59,46 @@ def test_product_requests_before_topics(deps: ToolDeps) -> None:
     )
 
 
+def test_product_learned_when_nothing_requested(deps: ToolDeps) -> None:
+    from nextbest.agent.brief import ProductChoice
+    from nextbest.agent.rules import choose_product, gather
+
+    facts = gather(deps, "ACC-000166")
+    facts.account = facts.account.model_copy(
+        update={"top_product": "Sentinel Cloud", "top_product_probability": 0.62}
+    )
+    products = deps.config.products
+
+    requested = choose_product(facts, products)
+    facts.timeline = facts.timeline.model_copy(update={"activities": []})
+    facts.group = facts.group.model_copy(update={"opportunities": []})
+    learned = choose_product(facts, products)
+
+    assert (requested.name, requested.probability) == ("Sentinel Detect", None)
+    assert learned == ProductChoice(
+        name="Sentinel Cloud",
+        reason="The most likely product for this account, at 62% probability, learned from won "
+        "deals by product before 2026-12-01",
+        probability=0.62,
+    )
+
+
+def test_learned_product_outside_catalogue_ignored(deps: ToolDeps) -> None:
+    from nextbest.agent.rules import choose_product, gather
+
+    facts = gather(deps, "ACC-000166")
+    facts.account = facts.account.model_copy(
+        update={"top_product": "Legacy Firewall", "top_product_probability": 0.9}
+    )
+    facts.timeline = facts.timeline.model_copy(update={"activities": []})
+    facts.group = facts.group.model_copy(update={"opportunities": []})
+
+    chosen = choose_product(facts, deps.config.products)
+
+    assert chosen.name != "Legacy Firewall"
+    assert chosen.probability is None
+
+
 def test_content_exists_and_is_unseen(deps: ToolDeps) -> None:
     brief = rules_brief(deps, now=NOW, account_id="ACC-000166")
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -24,6 +25,8 @@ RECORD_FIELDS = {
     "engagement",
     "negative",
     "reasons",
+    "top_product",
+    "top_product_probability",
 }
 
 
@@ -112,9 +115,39 @@ def test_top_and_explain_read_the_latest_run(small_dir: Path, store_url: str) ->
     assert components == {"fit", "intent", "relationship", "engagement"}
     assert explained["top_leads"][0]["contact_id"] == "C1"
 
+    assert (explained["top_product"], explained["products"]) == (None, [])
+
     text = _invoke("explain", "A1", "--db", store_url).stdout
     assert "fit: 100.0 / 100, weight 0.25 in the composite" in text
     assert "Reasons, by contribution to the score" in text
+    assert (
+        "No top product: product propensity needs at least 30 won opportunities with a "
+        "product; found 1, so no account has a top product"
+    ) in text
+
+
+def test_score_and_explain_show_top_product(tmp_path: Path, db: str) -> None:
+    accounts = ["account_id,name,industry", "R1,Shop One,Retail", "R2,Shop Two,Retail"]
+    accounts += ["B1,Bank One,Banking", "B2,Bank Two,Banking"]
+    deals = ["opportunity_id,account_id,created_at,outcome,closed_at,product"]
+    for account_id, product in (("R1", "Basic"), ("B1", "Premium")):
+        for month in range(1, 10):
+            for day in (3, 17):
+                created = f"2025-{month:02d}-{day:02d}"
+                deals.append(
+                    f"{account_id}-{created},{account_id},{created},won,{created},{product}"
+                )
+    folder = write_files(
+        tmp_path / "data",
+        {"accounts.csv": "\n".join(accounts) + "\n", "opportunities.csv": "\n".join(deals) + "\n"},
+    )
+
+    scored = _invoke("score", str(folder), "--as-of", "2026-01-01", "--db", db)
+    text = _invoke("explain", "R2", "--db", db).stdout
+
+    assert scored.exit_code == 0, scored.output
+    assert "top product" in scored.stdout
+    assert re.search(r"Most likely product: Basic \(\d+%\); then Premium \(\d+%\)\n", text)
 
 
 def test_explain_unknown_account(small_dir: Path, db: str) -> None:

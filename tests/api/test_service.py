@@ -84,7 +84,21 @@ def test_one_account_has_components_reasons_and_history(
         "negative",
     }
     assert account["history"][0]["score"] == 94.7
+    # The sample has too few won deals with a product to learn propensity from.
+    assert (account["top_product"], account["top_product_probability"]) == (None, None)
     assert response.headers["X-Request-ID"]
+
+
+def test_openapi_describes_top_product(tmp_path: Path) -> None:
+    schemas = create_app(Settings(home=tmp_path)).openapi()["components"]["schemas"]
+
+    for model in ("AccountSummary", "AccountDetail"):
+        fields = schemas[model]["properties"]
+        assert fields["top_product"]["description"].startswith(
+            "The product the account is most likely to buy"
+        )
+        probability = fields["top_product_probability"]["anyOf"][0]
+        assert (probability["minimum"], probability["maximum"]) == (0, 1)
 
 
 def test_service_unknown_account_404(client: TestClient, scored_url: str) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from nextbest.scoring.config import load_config
 from nextbest.scoring.errors import StoreError, StoreUnavailableError
@@ -150,6 +151,30 @@ def test_only_newest_runs_keep_details(small_run: ScoredRun, store_url: str) -> 
     assert store.leads(oldest) == []
     assert store.evidence(oldest, "A1") is None
     assert len(store.leads(newest)) == 3
+
+
+def test_store_before_propensity_gains_columns(small_run: ScoredRun, store_url: str) -> None:
+    old = RunStore(store_url)
+    old_run_id = old.save(small_run).run_id
+    # Stores made before product propensity have run_accounts without its two columns.
+    with old.engine.begin() as connection:
+        for column in ("top_product", "top_product_probability"):
+            connection.exec_driver_sql(f"ALTER TABLE run_accounts DROP COLUMN {column}")
+    old.engine.dispose()
+
+    store = RunStore(store_url)
+    assert store.run().run_id == old_run_id
+    old_row = store.accounts(old_run_id, account_id="A1")[0]
+    learned = small_run.accounts.assign(top_product="Sentinel Data", top_product_probability=0.75)
+    new_run_id = store.save(dataclasses.replace(small_run, accounts=learned)).run_id
+
+    assert (old_row["top_product"], old_row["top_product_probability"]) == (None, None)
+    new_row = store.accounts(new_run_id, account_id="A1")[0]
+    assert (new_row["top_product"], new_row["top_product_probability"]) == ("Sentinel Data", 0.75)
+    columns = {column["name"] for column in sa.inspect(store.engine).get_columns("run_accounts")}
+    assert {"top_product", "top_product_probability"} <= columns
+    # A second store object finds the columns present and changes nothing.
+    assert RunStore(store_url).run().run_id == new_run_id
 
 
 def test_keep_details_must_be_positive(tmp_path: Path) -> None:

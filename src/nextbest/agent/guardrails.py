@@ -184,7 +184,9 @@ def _product(
     if match is None:
         notes.append(f"product: replaced {name!r}, which is not one of our products")
         return rules.product
-    return ProductChoice(name=match, reason=reason or rules.product.reason, probability=None)
+    # The learned probability belongs to the product, so it stays when the model chose the same.
+    probability = rules.product.probability if match == rules.product.name else None
+    return ProductChoice(name=match, reason=reason or rules.product.reason, probability=probability)
 
 
 def _channels(

@@ -235,7 +235,11 @@ def _new_surge(topics: list[TopicIntent]) -> TopicIntent | None:
 
 
 def choose_product(facts: Facts, products: dict[str, list[str]]) -> ProductChoice:
-    """Weigh every product's evidence: requests naming it, open deals, surging topics."""
+    """Choose the product to lead with, weighing every product's evidence.
+
+    Requests naming a product and open deals come first, and surging topics add to their weight.
+    Without them the run's learned top product is chosen, and without that the surging topics.
+    """
     points: dict[str, float] = {}
     evidence: dict[str, list[str]] = {}
 
@@ -261,6 +265,12 @@ def choose_product(facts: Facts, products: dict[str, list[str]]) -> ProductChoic
     for deal in facts.group.opportunities:
         if deal.get("outcome") == "open" and deal.get("product") in products:
             add(deal["product"], 3.0, f"open opportunity {deal['opportunity_id']}")
+    # A request or an open deal is the account naming what it evaluates now, which a rep should
+    # follow over a probability learned from other accounts' wins. The learned probability
+    # already weighs the account's intent topics, so it comes before the topic mapping.
+    learned = _learned_product(facts.account, products)
+    if not points and learned is not None:
+        return learned
     for topic in facts.topics.topics:
         for product in topic.products:
             add(
@@ -278,6 +288,19 @@ def choose_product(facts: Facts, products: dict[str, list[str]]) -> ProductChoic
     product = max(sorted(points), key=lambda name: points[name])
     reason = _join(evidence[product][:3])
     return ProductChoice(name=product, reason=reason[:1].upper() + reason[1:])
+
+
+def _learned_product(account: AccountScore, products: dict[str, list[str]]) -> ProductChoice | None:
+    """Return the run's top product for the account, if it learned one and it is one of ours."""
+    probability = account.top_product_probability
+    if account.top_product not in products or probability is None:
+        return None
+    return ProductChoice(
+        name=account.top_product,
+        reason=f"The most likely product for this account, at {probability:.0%} probability, "
+        f"learned from won deals by product before {account.as_of}",
+        probability=probability,
+    )
 
 
 def _product_named(detail: str | None, products: dict[str, list[str]]) -> str | None:

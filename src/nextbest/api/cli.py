@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import sys
 import time
 from datetime import date, datetime
@@ -134,8 +135,18 @@ def _account_label(row: dict[str, Any]) -> str:
     return f"{_short(row['name'])} [dim]({_short(row['account_id'], 40)})[/dim]"
 
 
+def _top_product(row: dict[str, Any]) -> str | None:
+    """Return `GTX Pro (34%)` for an account with a learned top product, else None."""
+    product, probability = row.get("top_product"), row.get("top_product_probability")
+    if not isinstance(product, str) or probability is None or math.isnan(probability):
+        return None
+    return f"{product} ({probability:.0%})"
+
+
 def _accounts_table(rows: list[dict[str, Any]], title: str) -> Table:
     table = Table(title=title, title_justify="left", expand=False)
+    # Runs with too few won deals, and runs made before propensity existed, have no top product.
+    products = any(_top_product(row) for row in rows)
     for header, justify in (
         ("#", "right"),
         ("account", "left"),
@@ -147,10 +158,12 @@ def _accounts_table(rows: list[dict[str, Any]], title: str) -> Table:
         ("rel", "right"),
         ("eng", "right"),
         ("neg", "right"),
+        *((("top product", "left"),) if products else ()),
         ("top reason", "left"),
     ):
         table.add_column(header, justify=justify, overflow="fold")  # type: ignore[arg-type]
     for row in rows:
+        product = [_short(_top_product(row) or "", 40)] if products else []
         table.add_row(
             str(row["rank"]),
             _account_label(row),
@@ -162,6 +175,7 @@ def _accounts_table(rows: list[dict[str, Any]], title: str) -> Table:
             f"{row['relationship']:.0f}",
             f"{row['engagement']:.0f}",
             f"{row['negative']:.0f}" if row["negative"] else "",
+            *product,
             _short(row["reasons"][0], 160) if row["reasons"] else "",
         )
     return table
@@ -393,6 +407,7 @@ def explain(
                 "`nextbest top` lists the scored accounts"
             )
         leads = store.leads(info.run_id, account_id=account_id, limit=5)
+        evidence = store.evidence(info.run_id, rows[0]["account_id"])
     except NextbestError as error:
         fail(error)
     account = rows[0] | {
@@ -400,6 +415,7 @@ def explain(
         "as_of": info.as_of.isoformat(),
         "details_kept": info.details_kept,
         "top_leads": leads,
+        "products": evidence["products"] if evidence else [],
     }
     if as_json:
         print_json(account)
@@ -422,6 +438,7 @@ def explain(
             style="yellow",
         )
     out.print(f"Run {info.run_id} as of {info.as_of}", style="dim")
+    _print_products(account, info.report["warnings"])
     weights = info.report.get("weights") or info.config["composite"]["weights"]
     for component in ("fit", "intent", "relationship", "engagement", "negative"):
         signals = [signal for signal in account["signals"] if signal["component"] == component]
@@ -447,6 +464,25 @@ def explain(
                 f" — {lead['title'] or 'no title'} ({lead['persona'] or 'persona unknown'})",
                 markup=False,
             )
+
+
+def _print_products(account: dict[str, Any], warnings: list[str]) -> None:
+    """Print the account's most likely products, or why the run learned none."""
+    top = _top_product(account)
+    if top is None:
+        reason = next((text for text in warnings if text.startswith("product propensity")), None)
+        if reason:
+            out.print(f"No top product: {reason}", style="dim", markup=False)
+        return
+    others = [
+        f"{item['product']} ({item['probability']:.0%})"
+        for item in account["products"]
+        if item["product"] != account["top_product"]
+    ][:3]
+    text = f"Most likely product: {top}"
+    if others:
+        text += f"; then {', '.join(others)}"
+    out.print(text, markup=False)
 
 
 @app.command()

@@ -20,6 +20,7 @@ TIMELINE_LIMIT = 25
 CONTACT_LIMIT = 12
 TOPIC_LIMIT = 8
 OPPORTUNITY_LIMIT = 5
+PRODUCT_LIMIT = 10
 ENGAGED_WITH_LIMIT = 3
 SEEN_LIMIT = 60
 # Activities whose detail names a page or an asset the contact saw.
@@ -41,6 +42,7 @@ BATCH_TABLES = (
     ("batch_people", "people", "account_key"),
     ("batch_intent", "intent", "account_key"),
     ("batch_opportunities", "opportunities", "account_key"),
+    ("batch_propensity", "product_propensity", "account_id"),
 )
 # An unanswered call is our touch, not the contact's response.
 UNANSWERED_CALL = (
@@ -192,24 +194,41 @@ GROUP BY account_id
 """
 
 
+# The product propensity of each account, most likely first.
+PRODUCTS_SQL = f"""
+SELECT account_id,
+    max_by(struct_pack(product := product, probability := probability),
+           (probability, product), {PRODUCT_LIMIT}) AS products
+FROM batch_propensity
+GROUP BY account_id
+"""
+
+
 def build_evidence(
     connection: duckdb.DuckDBPyConnection, config: ScoringConfig, as_of: datetime
 ) -> pd.DataFrame:
-    """Return one row per account: `account_id` and `evidence`, a JSON object of five lists.
+    """Return one row per account: `account_id` and `evidence`, a JSON object of six lists.
 
-    Needs the tables `prepare` makes. Lists are empty when an account has nothing of that kind.
+    Needs the tables `prepare` makes, and reads `product_propensity` when a run has made it.
+    Lists are empty when an account has nothing of that kind.
     Large inputs are done in batches of accounts, so that memory stays within DuckDB's limit.
     """
+    connection.execute(
+        "CREATE TEMP TABLE IF NOT EXISTS product_propensity "
+        "(account_id VARCHAR, product VARCHAR, probability DOUBLE)"
+    )
     connection.execute(_touches_sql(config, as_of))
     (touches,) = connection.execute("SELECT count(*) FROM evidence_touches").fetchone()
     batches = max(1, -(-touches // BATCH_TOUCHES))
     query = f"""
         WITH timeline AS ({TIMELINE_SQL}), seen AS ({SEEN_SQL}), contacts AS ({CONTACTS_SQL}),
-             intent AS ({_intent_sql(config, as_of)}), opportunities AS ({OPPORTUNITIES_SQL})
+             intent AS ({_intent_sql(config, as_of)}), opportunities AS ({OPPORTUNITIES_SQL}),
+             products AS ({PRODUCTS_SQL})
         SELECT a.account_id,
             to_json(struct_pack(contacts := c.contacts, timeline := t.timeline,
                                 seen := s.seen, intent := i.intent,
-                                opportunities := o.opportunities))::VARCHAR
+                                opportunities := o.opportunities,
+                                products := p.products))::VARCHAR
                 AS evidence
         FROM batch_accounts a
         LEFT JOIN timeline t ON t.account_id = a.account_id
@@ -217,6 +236,7 @@ def build_evidence(
         LEFT JOIN contacts c ON c.account_id = a.account_id
         LEFT JOIN intent i ON i.account_id = a.account_id
         LEFT JOIN opportunities o ON o.account_id = a.account_id
+        LEFT JOIN products p ON p.account_id = a.account_id
         """
     while True:
         try:

@@ -16,7 +16,8 @@ from nextbest.scoring.errors import ConfigError
 EXPORT_COLUMNS = [
     "account_id", "name", "rank", "score", "tier", "qualified", "fit", "intent", "relationship",
     "engagement", "negative", "reasons", "disqualified_because", "domain", "industry", "country",
-    "owner", "top_lead_id", "top_lead_name", "top_lead_score",
+    "owner", "top_lead_id", "top_lead_name", "top_lead_score", "top_product",
+    "top_product_probability",
 ]  # fmt: skip
 FORMATS = {".csv": "csv", ".parquet": "parquet", ".json": "json"}
 

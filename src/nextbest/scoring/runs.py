@@ -13,6 +13,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from nextbest.learning.propensity import product_propensity
 from nextbest.scoring.config import ScoringConfig
 from nextbest.scoring.evidence import build_evidence
 from nextbest.scoring.identity import resolve_identities
@@ -171,6 +172,9 @@ def score_folder(
             _warn_about_coverage(connection, config, as_of_time, weights, report)
             leads = score_leads(connection, config)
             accounts = score_accounts(connection, config, weights)
+            step("Learning product propensity")
+            propensity = product_propensity(connection, config, as_of_time, report)
+            accounts = accounts.merge(propensity.top, on="account_id", how="left")
             step("Gathering evidence for briefs")
             # Scoring is done: free its working tables so the evidence fits in memory.
             for table in ("touches", "signals", "contributions", "components", "leads"):

@@ -80,6 +80,9 @@ run_accounts_table = sa.Table(
     sa.Column("top_lead_id", sa.Text),
     sa.Column("top_lead_name", sa.Text),
     sa.Column("top_lead_score", sa.Float),
+    # Stores made by earlier versions lack these two, so `_add_missing_columns` adds them.
+    sa.Column("top_product", sa.Text),
+    sa.Column("top_product_probability", sa.Float),
     sa.Index("ix_run_accounts_rank", "run_id", "rank"),
 )
 # Score history reads one account across runs.
@@ -112,7 +115,7 @@ run_evidence_table = sa.Table(
 
 # Orders `accounts` can sort by: rank and name ascending, components best first.
 SORTS = ("rank", "name", "fit", "intent", "relationship", "engagement")
-EVIDENCE_KEYS = ("contacts", "timeline", "seen", "intent", "opportunities")
+EVIDENCE_KEYS = ("contacts", "timeline", "seen", "intent", "opportunities", "products")
 ACCOUNT_FIELDS = [column.name for column in run_accounts_table.columns if column.name != "run_id"]
 LEAD_FIELDS = [column.name for column in run_leads_table.columns if column.name != "run_id"]
 SCORE_FIELDS = (
@@ -303,11 +306,40 @@ class RunStore:
             try:
                 # Stores made before this index get it too; create_all skips existing tables.
                 account_index.create(self.engine, checkfirst=True)
+                for table in metadata.sorted_tables:
+                    self._add_missing_columns(table)
             except SQLAlchemyError as error:
                 raise StoreUnavailableError(
                     f"cannot open the run store {self._safe_url()}: {_reason(error)}"
                 ) from None
             self._created = True
+
+    def _add_missing_columns(self, table: sa.Table) -> None:
+        """Add the nullable columns that a table made by an earlier version lacks.
+
+        A table that lacks a required column is not a nextbest table, so it is left alone and
+        the first read reports it. Two processes may migrate the same store at once, so a
+        column that appears meanwhile is not an error.
+        """
+        existing = {column["name"] for column in sa.inspect(self.engine).get_columns(table.name)}
+        missing = [column for column in table.columns if column.name not in existing]
+        if any(not column.nullable for column in missing):
+            return
+        for column in missing:
+            with self.engine.begin() as connection:
+                dialect = connection.dialect
+                # PostgreSQL skips a column that exists, but SQLite has no IF NOT EXISTS here.
+                guard = " IF NOT EXISTS" if dialect.name == "postgresql" else ""
+                statement = (
+                    f"ALTER TABLE {dialect.identifier_preparer.quote(table.name)} "
+                    f"ADD COLUMN{guard} {dialect.identifier_preparer.quote(column.name)} "
+                    f"{column.type.compile(dialect=dialect)}"
+                )
+                try:
+                    connection.exec_driver_sql(statement)
+                except OperationalError as error:
+                    if "duplicate column" not in _reason(error):
+                        raise
 
     def create_tables(self, tables: sa.MetaData) -> None:
         """Create the missing tables of `tables` in the store's database, such as the API keys."""

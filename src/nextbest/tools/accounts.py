@@ -38,6 +38,12 @@ class AccountScore(BaseModel):
     industry: str | None = None
     country: str | None = None
     owner: str | None = None
+    top_product: str | None = Field(
+        None, description="The product the account most likely buys, learned from won deals."
+    )
+    top_product_probability: float | None = Field(
+        None, ge=0, le=1, description="The probability 0-1 that it buys top_product."
+    )
     as_of: str
     run_id: str
 
@@ -60,6 +66,14 @@ class AccountSummary(BaseModel):
     qualified: bool = Field(description="Whether the account passes the fit threshold.")
     owner: str | None = Field(None, description="The rep who owns the account in the CRM.")
     top_reason: str | None = Field(None, description="The strongest reason, with its points.")
+    top_product: str | None = Field(
+        None,
+        description="The product the account is most likely to buy, learned from the won deals "
+        "by product before the run's as-of date; null when the run had too few to learn from.",
+    )
+    top_product_probability: float | None = Field(
+        None, ge=0, le=1, description="The probability 0-1 that the account buys top_product."
+    )
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AccountSummary:
@@ -73,6 +87,8 @@ class AccountSummary(BaseModel):
             qualified=row["qualified"],
             owner=row["owner"],
             top_reason=row["reasons"][0] if row["reasons"] else None,
+            top_product=row["top_product"],
+            top_product_probability=row["top_product_probability"],
         )
 
 
@@ -130,6 +146,8 @@ def account_score(deps: ToolDeps, ref: AccountRef) -> AccountScore:
         industry=row["industry"],
         country=row["country"],
         owner=row["owner"],
+        top_product=row["top_product"],
+        top_product_probability=row["top_product_probability"],
         as_of=deps.run.as_of.isoformat(),
         run_id=deps.run.run_id,
     )
