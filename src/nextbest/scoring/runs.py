@@ -112,10 +112,11 @@ def apply_as_of(connection: duckdb.DuckDBPyConnection, as_of: datetime, report: 
             reopened
         )
         # The amount of a deal that closed later is its close value (0 when lost in some CRMs),
-        # which was not known at the as-of date, so it is dropped with the outcome.
+        # which was not known at the as-of date, so it is dropped with the outcome. So is its
+        # stage, which names the outcome ("Won", "Closed Lost") in most exports.
         connection.execute(
-            f"UPDATE opportunities SET outcome = 'open', closed_at = NULL, amount = NULL "
-            f"WHERE outcome <> 'open' AND closed_at >= {cutoff}"
+            f"UPDATE opportunities SET outcome = 'open', closed_at = NULL, amount = NULL, "
+            f"stage = NULL WHERE outcome <> 'open' AND closed_at >= {cutoff}"
         )
     for table in report.tables.values():
         table.rows_loaded = 0
