@@ -155,12 +155,14 @@ def test_competitor_scores_zero(tmp_path: Path) -> None:
 
 def test_deal_closing_after_as_of_counts_as_open(tmp_path: Path) -> None:
     opportunities = (
-        "opportunity_id,account_id,created_at,outcome,closed_at,amount\n"
-        "O1,A1,2026-09-01,won,2026-12-15,40000\n"
+        "opportunity_id,account_id,created_at,outcome,closed_at,amount,stage\n"
+        "O1,A1,2026-09-01,won,2026-12-15,40000,Closed Won\n"
     )
     run = _run(tmp_path, {"opportunities.csv": opportunities})
     texts = [signal["text"] for signal in _account(run)["signals"]]
     assert "1 open opportunity, amount unknown" in texts
+    (deal,) = json.loads(run.evidence.iloc[0]["evidence"])["opportunities"]
+    assert (deal["outcome"], deal["stage"], deal["amount"]) == ("open", None, None)
     assert run.report.tables["opportunities"].normalised == {
         "closed on or after as-of, counted as open": 1
     }
