@@ -55,9 +55,18 @@ def run_accounts(
     frame["rank"] = range(1, len(frame) + 1)
     frame["reasons"] = [[] for _ in ids]
     frame["signals"] = "[]"
-    for column in ("domain", "industry", "country", "owner", "top_lead_id", "top_lead_name"):
+    for column in (
+        "domain",
+        "industry",
+        "country",
+        "owner",
+        "top_lead_id",
+        "top_lead_name",
+        "top_product",
+    ):
         frame[column] = None
     frame["top_lead_score"] = None
+    frame["top_product_probability"] = None
     return frame
 
 
