@@ -729,3 +729,24 @@ def test_tier_without_accounts_is_left_out() -> None:
     figures = build_figures(None, {"tiers": [empty, filled], "warnings": []}, None, None)
 
     assert [row["tier"] for row in figures["conversion_by_tier"]["tiers"]] == ["B"]
+
+
+def test_cli_refuses_outputs_it_must_not_replace(scored_db: str, tmp_path: Path) -> None:
+    store = Path(scored_db.removeprefix("sqlite:///"))
+    link = tmp_path / "link.html"
+    link.symlink_to(tmp_path / "elsewhere.html")
+    cases = {
+        str(store): f"error: --out: {store} does not end in .html; expected a name like "
+        "report.html\n",
+        str(link): f"error: --out: {link} is not a regular file; expected a new or HTML file\n",
+    }
+    for target, message in cases.items():
+        result = _invoke("report", "--db", scored_db, "--out", target)
+        assert result.exit_code == 2
+        assert result.stderr == message
+    html_store = tmp_path / "runs.html"
+    result = _invoke("report", "--db", f"sqlite:///{html_store}", "--out", str(html_store))
+    assert result.stderr == (
+        f"error: --out: {html_store} is the run store; write the report elsewhere\n"
+    )
+    assert store.read_bytes().startswith(b"SQLite format 3")

@@ -133,10 +133,17 @@ def report(
         unavailable_figures,
         write_html,
     )
-    from nextbest.scoring.store import RunStore
+    from nextbest.scoring.store import RunStore, sqlite_path
 
     if out_path.is_dir():
         usage_error("--out", f"{out_path} is a folder; expected a file name such as report.html")
+    if out_path.suffix.lower() not in (".html", ".htm"):
+        usage_error("--out", f"{out_path} does not end in .html; expected a name like report.html")
+    if (out_path.exists() and not out_path.is_file()) or out_path.is_symlink():
+        usage_error("--out", f"{out_path} is not a regular file; expected a new or HTML file")
+    store_file = sqlite_path(db)
+    if store_file is not None and out_path.absolute() == store_file.absolute():
+        usage_error("--out", f"{out_path} is the run store; write the report elsewhere")
     try:
         store = RunStore(db)
         model = load_model_report(store, model_version, model_file)
@@ -144,6 +151,12 @@ def report(
         run, scores = latest_scores(store)
     except NextbestError as error:
         fail(error, "the model report")
+    if (
+        run is not None
+        and out_path.exists()
+        and out_path.resolve().parent == (Path(run.data_dir).resolve())
+    ):
+        usage_error("--out", f"{out_path} would overwrite a file in the data folder {run.data_dir}")
     cutoffs = run.config.get("tiers") if run is not None else None
     figures = build_figures(model, validation, scores, cutoffs)
     try:
