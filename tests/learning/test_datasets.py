@@ -78,8 +78,10 @@ def test_rows_dated_on_or_after_a_snapshot_change_none_of_its_features(
 
 
 def test_leads_keep_every_other_column_as_a_candidate(tmp_path: Path) -> None:
-    leads = "Lead Id,Email,Origin,Visits,Status Tag,Converted,Always\n" + "".join(
-        f"L{row},p{row}@example.com,{'Form' if row % 2 else 'API'},{row % 7},"
+    header = "Lead Id,Email,First Name,Reached At,Origin,Visits,Status Tag,Converted,Always\n"
+    leads = header + "".join(
+        f"L{row},p{row}@example.com,Ann{row % 5},p{row}@mail.example,"
+        f"{'Form' if row % 2 else 'API'},{row % 7},"
         f"{'won' if row % 3 == 0 else 'open'},{1 if row % 3 == 0 else 0},x\n"
         for row in range(60)
     )
@@ -99,6 +101,9 @@ def test_leads_keep_every_other_column_as_a_candidate(tmp_path: Path) -> None:
     assert training.left_out == {
         "Lead Id": "names the lead or holds personal data",
         "Email": "names the lead or holds personal data",
+        "First Name": "names the lead or holds personal data",
+        "Reached At": "names the lead or holds personal data",
+        "Converted": "the label",
         "Status Tag": "excluded in the config or with --exclude",
         "Always": "a single value (x)",
     }

@@ -31,7 +31,7 @@ from nextbest.scoring.scores import (
     effective_weights,
 )
 from nextbest.scoring.signals import build_signals, prepare
-from nextbest.scoring.sources import SourceFile, discover
+from nextbest.scoring.sources import SourceFile, discover, normalize_header
 from nextbest.scoring.sql import literal, quote
 
 Progress = Callable[[str], None]
@@ -41,6 +41,16 @@ BASE_TABLES = ("accounts", *DATED_TABLES)
 IDENTIFIER_SHARE = 0.95
 # Contact columns that hold personal data or name the row; never features.
 PERSONAL_COLUMNS = ("contact_id", "account_id", "email", "phone", "first_name", "last_name")
+# Headers, after normalize_header, of columns that hold personal data even when not mapped.
+PERSONAL_HEADERS = frozenset(
+    {
+        *PERSONAL_COLUMNS,
+        "name", "full_name", "firstname", "lastname", "surname", "given_name", "family_name",
+        "email_address", "e_mail", "mail", "phone_number", "mobile", "mobile_phone", "telephone",
+        "address", "street", "street_address", "postcode", "postal_code", "zip", "zip_code",
+        "ip", "ip_address", "linkedin", "linkedin_url",
+    }
+)  # fmt: skip
 
 
 @dataclass
@@ -148,10 +158,26 @@ def _option(value: object) -> str:
 
 
 def _mapped(file: SourceFile, column: str) -> str | None:
+    """Return the file's column that fills a contract column, found as the loader finds it."""
+    by_lower = {name.strip().lower(): name for name in file.columns}
     mapped = file.source.columns.get(column)
-    if isinstance(mapped, list):
-        return next((name for name in mapped if name in file.columns), None)
-    return mapped if mapped in file.columns else None
+    if mapped is not None:
+        candidates = [mapped] if isinstance(mapped, str) else mapped
+        found = [
+            by_lower[name.strip().lower()]
+            for name in candidates
+            if name.strip().lower() in by_lower
+        ]
+        return found[0] if found else None
+    return next((name for name in file.columns if normalize_header(name) == column), None)
+
+
+def _personal(column: str, values: pd.Series) -> bool:
+    """Tell whether a column names a person or holds contact details, by header or by values."""
+    if normalize_header(column) in PERSONAL_HEADERS:
+        return True
+    present = values.dropna().astype(str)
+    return bool(len(present)) and present.str.contains("@", regex=False).mean() >= 0.5
 
 
 def typed_features(frame: pd.DataFrame, placeholders: list[str]) -> pd.DataFrame:
@@ -284,20 +310,26 @@ def lead_training_set(
     mapped_away = {
         name
         for file in files
-        for column in (*PERSONAL_COLUMNS, "converted")
+        for column in PERSONAL_COLUMNS
         if (name := _mapped(file, column)) is not None
     }
+    dated_by = {_mapped(file, "created_at") for file in files} - {None}
+    converted = {_mapped(file, "converted") for file in files} - {None}
     notes: list[str] = []
     unlabelled = int(labels.isna().sum())
     if unlabelled:
         notes.append(f"{unlabelled:,} rows have no label and were left out")
     keep = labels.notna().to_numpy()
-    candidates = [
-        column for column in raw.columns if not column.startswith("_") and column != label_column
-    ]
+    candidates = [column for column in raw.columns if not column.startswith("_")]
     for column in candidates:
-        if column in mapped_away:
+        if column == label_column:
+            left_out[column] = "the label"
+        elif column in converted:
+            left_out[column] = "the outcome mapped to converted, not the label chosen"
+        elif column in mapped_away or _personal(column, raw[column]):
             left_out[column] = "names the lead or holds personal data"
+        elif column in dated_by:
+            left_out[column] = "dates the lead: orders the split, never a feature"
         elif column in exclude:
             left_out[column] = "excluded in the config or with --exclude"
     features = typed_features(
