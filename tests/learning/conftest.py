@@ -142,7 +142,7 @@ def deal_folder(folder: Path, future: bool = False) -> Path:
 
     A third of the accounts ("hot") viewed the pricing page once, 3 days before the month their
     deal was created in, and won. The others viewed it three times 20 days before, and lost. One
-    account in ten has the opposite outcome. A short decay half-life (7 days or less) ranks the
+    account in five has the opposite outcome. A short decay half-life (7 days or less) ranks the
     outcomes; 14 days or more ranks them backwards, because three old views outweigh one recent
     view. `future` adds rows dated in or after April 2026 that must not change earlier features.
     """
@@ -156,7 +156,7 @@ def deal_folder(folder: Path, future: bool = False) -> Path:
         month = index % 6 + 1
         snapshot = date(2026, month, 1)
         hot = index % 3 == 0
-        won = hot != (index % 10 == 7)
+        won = hot != (index % 10 in (3, 7))
         created = date(2026, month, 15)
         source = "Webinar" if index % 4 else "Partner Referral"
         deals.append(

@@ -107,12 +107,19 @@ def test_train_refuses_a_label_for_accounts_and_too_few_outcomes(tmp_path: Path,
     assert result.stderr == (
         "error: --label: applies to --level leads; accounts learn from won and lost deals\n"
     )
+    result = _invoke("train", str(data), "--exclude", "fit:industri", "--db", db)
+    assert result.exit_code == 2
+    assert result.stderr == (
+        "error: --exclude: no column named 'fit:industri'; did you mean 'fit:industry'?\n"
+    )
+    result = _invoke("train", str(data), "--seed", "-1", "--db", db)
+    assert result.exit_code == 2
     strict = tmp_path / "strict.yaml"
     strict.write_text("learning:\n  min_outcomes: 60\n", encoding="utf-8")
     result = _invoke("train", str(data), "--config", str(strict), "--db", db)
     assert result.exit_code == 1
     assert result.stderr == (
-        "error: not enough outcomes to learn from: 44 won and 76 lost, need at least 60 of "
+        "error: not enough outcomes to learn from: 48 won and 72 lost, need at least 60 of "
         "each (learning.min_outcomes); the configured weights stay in use\n"
     )
     assert json.loads(_invoke("model", "list", "--db", db, "--json").stdout) == []

@@ -40,8 +40,8 @@ def test_account_rows_are_deals_with_signals_before_their_month(
     config = load_config(learning_config)
     training = account_training_set(deal_folder(tmp_path / "data"), config)
 
-    # 40 hot accounts, of which 4 lost, and 8 cold ones that won.
-    assert (len(training.labels), training.positives) == (120, 44)
+    # 40 hot accounts, of which 8 lost, and 16 cold ones that won.
+    assert (len(training.labels), training.positives) == (120, 48)
     assert training.notes[0] == (
         "120 won or lost opportunities at 6 monthly snapshots (2026-01 to 2026-06)"
     )

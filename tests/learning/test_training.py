@@ -75,7 +75,7 @@ def test_too_few_outcomes_keep_the_configured_weights(deals, tmp_path: Path) -> 
     with pytest.raises(NotEnoughOutcomesError) as raised:
         train(training, load_config(config_file))
     assert str(raised.value) == (
-        "not enough outcomes to learn from: 44 won and 76 lost, need at least 50 of each "
+        "not enough outcomes to learn from: 48 won and 72 lost, need at least 50 of each "
         "(learning.min_outcomes); the configured weights stay in use"
     )
 

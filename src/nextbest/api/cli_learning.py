@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal
@@ -15,6 +16,7 @@ from nextbest.scoring.config import load_config
 from nextbest.scoring.errors import NextbestError
 
 if TYPE_CHECKING:
+    from nextbest.learning.datasets import TrainingSet
     from nextbest.learning.models import ModelRecord
 
 model_app = typer.Typer(
@@ -75,7 +77,10 @@ def train(
             help="Make the new model the one `nextbest score` uses.",
         ),
     ] = True,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the split and the models.")] = 0,
+    seed: Annotated[
+        int,
+        typer.Option("--seed", min=0, max=2**32 - 1, help="Seed of the split and the models."),
+    ] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
     """Learn weights from outcomes, test them on held-out outcomes, and store the model.
@@ -99,11 +104,11 @@ def train(
         from nextbest.api.console import usage_error
 
         usage_error("--label", "applies to --level leads; accounts learn from won and lost deals")
-    excluded = tuple(part.strip() for part in (exclude or "").split(",") if part.strip())
+    requested = tuple(part.strip() for part in (exclude or "").split(",") if part.strip())
     started = time.perf_counter()
     try:
         settings = load_config(config)
-        excluded = tuple(dict.fromkeys((*settings.learning.exclude, *excluded)))
+        excluded = tuple(dict.fromkeys((*settings.learning.exclude, *requested)))
         models = ModelStore(RunStore(db))
         with _Steps() as steps:
             if level == "leads":
@@ -113,16 +118,18 @@ def train(
                 training = account_training_set(
                     data_dir, settings, excluded, steps.step, snapshot_progress=steps.advance
                 )
+            _check_excludes(training, requested)
             version = models.new_version()
             trained = fit(training, settings, seed=seed, version=version, progress=steps.step)
+            leaked = bool(trained.report["leaks"])
             steps.step("Saving the model")
             record = models.save(
                 version,
                 trained.report,
                 trained.overlay,
-                str(data_dir),
+                str(data_dir.resolve()),
                 settings.config_hash(),
-                activate=activate,
+                activate=activate and not leaked,
             )
     except NextbestError as error:
         fail(error)
@@ -131,6 +138,19 @@ def train(
         print_json(record.report | {"active": record.active, "overlay": record.overlay})
         return
     _print_report(record, elapsed)
+
+
+def _check_excludes(training: TrainingSet, requested: tuple[str, ...]) -> None:
+    """Reject --exclude names that match no column; note the config's, which may be shared."""
+    from nextbest.api.console import usage_error
+
+    candidates = [*training.features.columns, *training.left_out]
+    for name in training.unmatched_exclude:
+        if name in requested:
+            close = difflib.get_close_matches(name, candidates, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            usage_error("--exclude", f"no column named {name!r}{hint}")
+        training.notes.append(f"learning.exclude names {name!r}, which is no column here")
 
 
 def _print_report(record: ModelRecord, elapsed: float) -> None:
@@ -215,6 +235,13 @@ def _print_report(record: ModelRecord, elapsed: float) -> None:
         out.print(
             f"Model {record.version} is active: `nextbest score` uses its learned settings "
             f"({', '.join(_changes(record)) or 'none changed'}).",
+            markup=False,
+        )
+    elif report["leaks"]:
+        out.print(
+            f"Model {record.version} is stored but not active, because a column looks leaked; "
+            "exclude it and train again, or activate it anyway with "
+            f"`nextbest model activate {record.version}`.",
             markup=False,
         )
     else:

@@ -72,6 +72,10 @@ class TrainingSet:
     components: pd.DataFrame | None = None
     # Account level: decayed activity counts per type and half-life, for learning decay.
     decay: dict[str, dict[float, np.ndarray]] = field(default_factory=dict)
+    # Names to exclude that match no column, so a typo is not silently ignored.
+    unmatched_exclude: list[str] = field(default_factory=list)
+    # Whether the label is the conversion outcome, so lead-source rates are conversion rates.
+    conversion_label: bool = True
 
     @property
     def positives(self) -> int:
@@ -200,6 +204,14 @@ def typed_features(frame: pd.DataFrame, placeholders: list[str]) -> pd.DataFrame
     return pd.DataFrame(typed, index=frame.index)
 
 
+def match_excludes(exclude: tuple[str, ...], columns: list[str]) -> tuple[set[str], list[str]]:
+    """Return the columns named in `exclude`, ignoring case and spacing, and the unmatched names."""
+    by_key = {column.strip().lower(): column for column in columns}
+    matched = {by_key[name.strip().lower()] for name in exclude if name.strip().lower() in by_key}
+    unmatched = [name for name in exclude if name.strip().lower() not in by_key]
+    return matched, unmatched
+
+
 def _screen(features: pd.DataFrame, left_out: dict[str, str]) -> pd.DataFrame:
     """Drop columns that cannot help: empty, a single value, or a distinct value per row."""
     keep = []
@@ -321,6 +333,7 @@ def lead_training_set(
         notes.append(f"{unlabelled:,} rows have no label and were left out")
     keep = labels.notna().to_numpy()
     candidates = [column for column in raw.columns if not column.startswith("_")]
+    excluded, unmatched = match_excludes(exclude, candidates)
     for column in candidates:
         if column == label_column:
             left_out[column] = "the label"
@@ -330,7 +343,7 @@ def lead_training_set(
             left_out[column] = "names the lead or holds personal data"
         elif column in dated_by:
             left_out[column] = "dates the lead: orders the split, never a feature"
-        elif column in exclude:
+        elif column in excluded:
             left_out[column] = "excluded in the config or with --exclude"
     features = typed_features(
         rows.loc[keep, [column for column in candidates if column not in left_out]],
@@ -353,6 +366,8 @@ def lead_training_set(
         left_out=left_out,
         notes=notes
         + [warning for warning in report.warnings if "ignored columns not in" not in warning],
+        unmatched_exclude=unmatched,
+        conversion_label=label is None or label_column in converted,
     )
 
 
@@ -498,16 +513,14 @@ def account_training_set(
     features = table[families].astype(float).fillna(0.0)
     left_out: dict[str, str] = {}
     for column in ("product", "lead_source"):
-        if column in exclude:
-            left_out[column] = "excluded in the config or with --exclude"
-        elif table[column].notna().any():
+        if table[column].notna().any():
             features[f"opportunity:{column}"] = (
                 table[column].astype("string").str.strip().str.lower().astype(object)
             )
-    for column in list(features.columns):
-        if column in exclude:
-            left_out[column] = "excluded in the config or with --exclude"
-            features = features.drop(columns=column)
+    excluded, unmatched = match_excludes(exclude, list(features.columns))
+    for column in sorted(excluded):
+        left_out[column] = "excluded in the config or with --exclude"
+    features = features.drop(columns=sorted(excluded))
     left_out["opportunity:amount"] = (
         "an opportunity's amount is often its close value, known only after the outcome"
     )
@@ -524,6 +537,7 @@ def account_training_set(
         notes=notes + report.warnings,
         components=table[[*COMPONENTS, "negative"]].astype(float).fillna(0.0),
         decay=decay,
+        unmatched_exclude=unmatched,
     )
 
 

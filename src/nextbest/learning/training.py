@@ -517,8 +517,13 @@ def train(
             overlay["engagement"] = {
                 "half_life_days": dict(config.engagement.half_life_days) | learned
             }
-    rows, quality = source_quality(training, config)
+    rows, quality = source_quality(training, config) if training.conversion_label else ([], {})
     report["sources"] = rows
+    if not training.conversion_label:
+        report["notes"].append(
+            f"the label {training.label} is not the conversion outcome, so lead-source "
+            "quality is not learned from it"
+        )
     if quality:
         overlay["leads"] = {"sources": quality}
     elif rows:
