@@ -130,3 +130,22 @@ def test_sources_that_differ_by_chance_leave_the_configured_quality() -> None:
     rows, quality = source_quality(training, load_config())
     assert [row["rate"] for row in rows] == [0.5, 0.5]
     assert quality == {}
+
+
+def test_a_test_fraction_that_starves_training_is_refused(deals, tmp_path: Path) -> None:
+    training, _ = deals
+    messages = {
+        0.99: "holding out the latest 99% of 120 outcomes leaves none earlier to train on; "
+        "lower learning.test_fraction",
+        # January's 20 deals are all hot accounts, and all of them won.
+        0.8: "the 20 training rows have only 0 outcome(s) of one kind; cross-validation needs "
+        "at least 5 of each: add outcomes or lower learning.test_fraction",
+    }
+    for fraction, message in messages.items():
+        config_file = tmp_path / "greedy.yaml"
+        config_file.write_text(
+            f"learning:\n  min_outcomes: 10\n  test_fraction: {fraction}\n", encoding="utf-8"
+        )
+        with pytest.raises(NotEnoughOutcomesError) as raised:
+            train(training, load_config(config_file))
+        assert str(raised.value) == message

@@ -41,6 +41,8 @@ HALF_LIFE_GAIN = 0.005
 # Weights shown in reports and on the command line.
 SHOWN_WEIGHTS = 15
 TEST_POINTS = 5000
+# Folds of the weights model's cross-validation; also the fewest outcomes of a kind to train on.
+CROSS_VALIDATION_FOLDS = 5
 # Smoothed lead-source rates closer together than this carry no usable difference.
 SOURCE_SPREAD = 0.01
 
@@ -74,9 +76,21 @@ def split(
         test = positions[dates >= boundary]
         if len(train) and len(test):
             return train, test, "time"
-    train, test = train_test_split(
-        positions, test_size=fraction, stratify=training.labels, random_state=seed
-    )
+        if len(np.unique(dates)) > 1:
+            raise NotEnoughOutcomesError(
+                f"holding out the latest {fraction:.0%} of {len(dates):,} outcomes leaves none "
+                "earlier to train on; lower learning.test_fraction"
+            )
+        training.notes.append("every outcome has the same date, so the split is at random")
+    try:
+        train, test = train_test_split(
+            positions, test_size=fraction, stratify=training.labels, random_state=seed
+        )
+    except ValueError as error:
+        raise NotEnoughOutcomesError(
+            f"cannot hold out {fraction:.0%} of {len(positions):,} outcomes with both kinds on "
+            f"each side ({error}); add outcomes or change learning.test_fraction"
+        ) from None
     return np.sort(train), np.sort(test), "stratified"
 
 
@@ -158,7 +172,7 @@ def weights_model(features: pd.DataFrame) -> Pipeline:
     model = LogisticRegressionCV(
         Cs=10,
         l1_ratios=(0.0,),
-        cv=5,
+        cv=CROSS_VALIDATION_FOLDS,
         scoring="neg_log_loss",
         max_iter=3000,
         use_legacy_attributes=False,
@@ -417,6 +431,13 @@ def train(
 
     train_rows, test_rows, kind = split(training, config.learning.test_fraction, seed)
     labels = training.labels
+    fewest = min(int(labels[train_rows].sum()), int(len(train_rows) - labels[train_rows].sum()))
+    if fewest < CROSS_VALIDATION_FOLDS:
+        raise NotEnoughOutcomesError(
+            f"the {len(train_rows):,} training rows have only {fewest} outcome(s) of one kind; "
+            f"cross-validation needs at least {CROSS_VALIDATION_FOLDS} of each: add outcomes or "
+            "lower learning.test_fraction"
+        )
     if labels[test_rows].min() == labels[test_rows].max():
         raise NotEnoughOutcomesError(
             f"the held-out {len(test_rows):,} rows have only one outcome; "
