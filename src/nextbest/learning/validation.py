@@ -254,6 +254,11 @@ def compare_tiers(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"holds": holds, "summary": summary, "pairs": pairs}
 
 
+# Fewer accounts than this on either side of the outcome and no AUC is given: with one account
+# that did not convert, an AUC and its interval only describe that account.
+MIN_RANKED = 5
+
+
 def ranking_figures(frame: pd.DataFrame, samples: int = BOOTSTRAP_SAMPLES) -> dict[str, Any]:
     """Return the AUC of score against conversion with its bootstrap interval, and the lift.
 
@@ -261,8 +266,17 @@ def ranking_figures(frame: pd.DataFrame, samples: int = BOOTSTRAP_SAMPLES) -> di
     """
     converted = frame["converted"].to_numpy(dtype=int)
     positives = int(converted.sum())
+    negatives = len(converted) - positives
     if positives in (0, len(converted)):
         reason = "no account converted" if positives == 0 else "every account converted"
+        return {"auc": None, "auc_low": None, "auc_high": None, "reason": reason}
+    if min(positives, negatives) < MIN_RANKED:
+        fewer = (
+            f"only {positives:,} {'account' if positives == 1 else 'accounts'} converted"
+            if positives < negatives
+            else f"only {negatives:,} {'account' if negatives == 1 else 'accounts'} did not convert"
+        )
+        reason = f"{fewer}, too few to judge the ranking (at least {MIN_RANKED} needed)"
         return {"auc": None, "auc_low": None, "auc_high": None, "reason": reason}
     figures = evaluate(converted, frame["score"].to_numpy(dtype=float) / 100, samples).to_dict()
     # A score is a rank, not a probability, so its Brier score would mean nothing.
@@ -312,8 +326,7 @@ def _ranking_warnings(details: list[dict[str, Any]], horizon_days: int) -> list[
             f"{latest['ranking']['reason']} within {horizon_days} days."
         )
     ranked = [detail for detail in details if detail["ranking"]["auc"] is not None]
-    if ranked:
-        detail = ranked[-1]
+    for detail in ranked:
         ranking = detail["ranking"]
         figures = (
             f"AUC {ranking['auc']:.2f}, 95% interval {ranking['auc_low']:.2f} to "
@@ -325,7 +338,7 @@ def _ranking_warnings(details: list[dict[str, Any]], horizon_days: int) -> list[
                 f"converted less often ({figures}). Check the inputs' drift and the config's "
                 "weights before the team works these tiers."
             )
-        elif ranking["auc_low"] <= 0.5:
+        elif ranking["auc_low"] <= 0.5 and detail is ranked[-1]:
             warnings.append(
                 f"The ranking stopped working on the run as of {detail['as_of']}: it orders "
                 f"buyers no better than chance ({figures})."
