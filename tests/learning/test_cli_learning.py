@@ -70,6 +70,22 @@ def test_a_trained_model_feeds_the_next_scoring_run(
     assert reported.exit_code == 0, reported.output
     assert f"model {model['version']} (accounts)" in page.read_text(encoding="utf-8")
 
+    elsewhere = _invoke(
+        "score",
+        str(deal_folder(tmp_path / "other")),
+        "--config",
+        str(learning_config),
+        "--db",
+        db,
+        "--as-of",
+        "2026-07-01",
+        "--json",
+    )
+    assert json.loads(elsewhere.stdout)["model_version"] is None
+    assert f"note: the active model {model['version']} was trained on {data.resolve()}" in (
+        " ".join(elsewhere.stderr.split())
+    )
+
     plain = _invoke(
         "score",
         str(data),

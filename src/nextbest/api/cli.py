@@ -275,7 +275,7 @@ def score(
     try:
         settings = load_config(config)
         store = RunStore(db, keep_details=keep_details)
-        settings, model_version = config_with_model(settings, store, model)
+        settings, model_version, model_note = config_with_model(settings, store, model, data_dir)
         started = time.perf_counter()
         with _Steps() as steps:
             run = score_folder(data_dir, settings, as_of_date, progress=steps.step)
@@ -298,6 +298,8 @@ def score(
         if staged is not None:
             staged.unlink(missing_ok=True)
 
+    if model_note is not None:
+        err.print(f"[yellow]note:[/yellow] {escape(model_note)}", markup=True)
     if as_json:
         print_json(info.to_dict())
         _announce_tier_a(store, info.run_id, err)

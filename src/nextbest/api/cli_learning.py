@@ -256,7 +256,8 @@ def _changes(record: ModelRecord) -> list[str]:
 
 def _models_table(records: list[ModelRecord]) -> Table:
     table = Table(title_justify="left")
-    for column in ("", "version", "created", "level", "AUC", "baseline", "train/test", "changes"):
+    columns = ("", "version", "created", "level", "AUC", "baseline", "train/test", "changes")
+    for column in (*columns, "trained on"):
         table.add_column(column)
     for record in records:
         summary = record.summary()
@@ -269,6 +270,7 @@ def _models_table(records: list[ModelRecord]) -> Table:
             f"{record.baseline_auc:.3f}" if record.baseline_auc is not None else "",
             f"{summary['n_train']:,}/{summary['n_test']:,}",
             ", ".join(summary["changes"]) or "none",
+            record.data_dir,
         )
     return table
 

@@ -101,8 +101,12 @@ def _load(
     return store, folder, settings, outcomes
 
 
-def training_reference(store: RunStore) -> tuple[dict[str, list[float]] | None, str]:
-    """Return the active account model's training inputs for drift, with a label, if any."""
+def training_reference(store: RunStore, folder: Path) -> tuple[dict[str, list[float]] | None, str]:
+    """Return the active account model's training inputs for drift, with a label, if any.
+
+    Only a model trained on `folder` is a reference: another folder's data says nothing of
+    this one's drift.
+    """
     from nextbest.learning.models import ModelStore
 
     models = ModelStore(store)
@@ -112,6 +116,8 @@ def training_reference(store: RunStore) -> tuple[dict[str, list[float]] | None, 
     record = models.get(version)
     inputs = record.report.get("inputs") or None
     if record.level != "accounts" or inputs is None:
+        return None, ""
+    if Path(record.data_dir).resolve() != folder.resolve():
         return None, ""
     return inputs, f"the training of model {version}"
 
@@ -126,7 +132,7 @@ def validation_for_report(store: RunStore) -> dict[str, Any]:
         recorded = _recorded_run(store, None)
         folder = Path(recorded.data_dir)
         outcomes = load_outcomes(folder, _stored_config(recorded))
-        reference, label = training_reference(store)
+        reference, label = training_reference(store, folder)
         return validate_runs(
             store, outcomes, HORIZON_DAYS, reference, folder, reference_label=label
         )
@@ -248,7 +254,7 @@ def validate(
 
     try:
         store, folder, _, outcomes = _load(data_dir, config, db)
-        reference, label = training_reference(store)
+        reference, label = training_reference(store, folder)
         result = validate_runs(
             store, outcomes, horizon_days, reference, folder, reference_label=label
         )

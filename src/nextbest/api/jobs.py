@@ -93,8 +93,8 @@ class ScoringJobs:
                 previous: RunInfo | None = self.store.run()
             except NextbestError:
                 previous = None
-            config, model_version = config_with_model(
-                load_config(self.settings.config), self.store, None
+            config, model_version, _ = config_with_model(
+                load_config(self.settings.config), self.store, None, self.settings.data_dir
             )
             run = score_folder(self.settings.data_dir, config, job.as_of)
             info = self.store.save(run, model_version=model_version)

@@ -11,6 +11,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
@@ -63,6 +64,7 @@ class ModelRecord:
             "version": self.version,
             "created_at": self.created_at.isoformat(sep=" "),
             "level": self.level,
+            "data_dir": self.data_dir,
             "auc": self.auc,
             "baseline_auc": self.baseline_auc,
             "n_train": self.report.get("n_train"),
@@ -93,20 +95,41 @@ def apply_overlay(config: ScoringConfig, overlay: dict[str, Any]) -> ScoringConf
 
 
 def config_with_model(
-    config: ScoringConfig, store: RunStore, model: str | None
-) -> tuple[ScoringConfig, str | None]:
-    """Return the config with a model's learned settings, and the model's version.
+    config: ScoringConfig, store: RunStore, model: str | None, data_dir: Path | None = None
+) -> tuple[ScoringConfig, str | None, str | None]:
+    """Return the config with a model's learned settings, the model's version and a note.
 
-    `model` names a version, "none" for the config alone, or None for the active model when
-    there is one.
+    `model` names a version, "none" for the config alone, or None for the active model. The
+    active model applies only to the folder it was trained on, because its weights describe
+    that data; a version named explicitly applies anywhere, with a note when the folder differs.
     """
     if model == "none":
-        return config, None
+        return config, None, None
     models = ModelStore(store)
     if model is None and models.active_version() is None:
-        return config, None
+        return config, None, None
     record = models.get(model)
-    return apply_overlay(config, record.overlay), record.version
+    elsewhere = data_dir is not None and not _same_folder(record.data_dir, data_dir)
+    if elsewhere and model is None:
+        return (
+            config,
+            None,
+            f"the active model {record.version} was trained on {record.data_dir}, not this "
+            f"folder, so the config alone is used; pass --model {record.version} to use it",
+        )
+    note = (
+        f"model {record.version} was trained on {record.data_dir}, not this folder"
+        if elsewhere
+        else None
+    )
+    return apply_overlay(config, record.overlay), record.version, note
+
+
+def _same_folder(recorded: str, data_dir: Path) -> bool:
+    try:
+        return Path(recorded).resolve() == data_dir.resolve()
+    except OSError:
+        return False
 
 
 class ModelStore:
