@@ -7,7 +7,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from nextbest.learning.datasets import account_training_set, lead_training_set, month_starts
+from nextbest.learning.datasets import (
+    account_training_set,
+    lead_training_set,
+    month_starts,
+    typed_features,
+)
 from nextbest.scoring.config import load_config
 from nextbest.scoring.errors import InputError
 from tests.conftest import write_files
@@ -143,3 +148,18 @@ def test_leads_without_a_label_say_how_to_name_one(tmp_path: Path) -> None:
         "contacts.csv, column 'converted': no label column (expected a column mapped to "
         "converted in the config, or --label COLUMN)"
     )
+
+
+def test_numbers_with_commas_read_by_their_kind() -> None:
+    frame = pd.DataFrame(
+        {
+            "Pages": ["2,5", "3,25", "4"],
+            "Revenue": ["1,200", "3,400,000", "5"],
+            "Either": ["1,234", "2,000", None],
+        }
+    )
+    typed = typed_features(frame, [])
+    assert typed["Pages"].tolist() == [2.5, 3.25, 4.0]
+    assert typed["Revenue"].tolist() == [1200.0, 3400000.0, 5.0]
+    # "1,234" reads as 1234 or as 1.234: left as text rather than guessed.
+    assert typed["Either"].tolist() == ["1,234", "2,000", None]

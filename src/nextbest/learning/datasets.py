@@ -196,7 +196,7 @@ def typed_features(frame: pd.DataFrame, placeholders: list[str]) -> pd.DataFrame
         text = frame[column].astype("string").str.strip()
         text = text.mask(text.str.lower().isin(missing))
         present = int(text.notna().sum())
-        numbers = pd.to_numeric(text.str.replace(",", "", regex=False), errors="coerce")
+        numbers = pd.to_numeric(_decimal_points(text), errors="coerce")
         if present and numbers.notna().sum() >= 0.95 * present:
             typed[column] = numbers.astype(float)
         else:
@@ -210,6 +210,28 @@ def match_excludes(exclude: tuple[str, ...], columns: list[str]) -> tuple[set[st
     matched = {by_key[name.strip().lower()] for name in exclude if name.strip().lower() in by_key}
     unmatched = [name for name in exclude if name.strip().lower() not in by_key]
     return matched, unmatched
+
+
+def _decimal_points(text: pd.Series) -> pd.Series:
+    """Rewrite a column's numbers with commas as plain numbers, when the commas are unambiguous.
+
+    "1,200" and "12,345.6" group thousands, "2,5" is a decimal comma. A column mixing the two
+    kinds, or with "1,234" alone (either reading fits), is left as text.
+    """
+    commas = text.dropna()
+    commas = commas[commas.str.contains(",", regex=False)]
+    if commas.empty:
+        return text
+    if commas.str.fullmatch(r"-?\d{1,3}(,\d{3})+(\.\d+)?").all() and (
+        commas.str.contains(".", regex=False).any() or commas.str.len().gt(5).any()
+    ):
+        return text.str.replace(",", "", regex=False)
+    if (
+        commas.str.fullmatch(r"-?\d+,\d+").all()
+        and not commas.str.fullmatch(r"-?\d{1,3},\d{3}").all()
+    ):
+        return text.str.replace(",", ".", regex=False)
+    return text
 
 
 def _screen(features: pd.DataFrame, left_out: dict[str, str]) -> pd.DataFrame:
