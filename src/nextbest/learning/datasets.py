@@ -18,8 +18,9 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pandas as pd
+import yaml
 
-from nextbest.scoring.config import ScoringConfig
+from nextbest.scoring.config import ScoringConfig, defaults_text
 from nextbest.scoring.errors import InputError, Problem
 from nextbest.scoring.identity import resolve_identities
 from nextbest.scoring.loading import LoadReport, load_tables
@@ -39,6 +40,8 @@ DATED_TABLES = ("contacts", "activities", "intent", "opportunities")
 BASE_TABLES = ("accounts", *DATED_TABLES)
 # A text column with a distinct value on nearly every row names rows rather than describing them.
 IDENTIFIER_SHARE = 0.95
+# Invalid labels listed in one error; a column of free text would otherwise list every row.
+MAX_LABEL_PROBLEMS = 10
 # Contact columns that hold personal data or name the row; never features.
 PERSONAL_COLUMNS = ("contact_id", "account_id", "email", "phone", "first_name", "last_name")
 # Headers, after normalize_header, of columns that hold personal data even when not mapped.
@@ -118,8 +121,14 @@ def _load(
 
 def parse_labels(values: pd.Series, config: ScoringConfig) -> tuple[pd.Series, pd.Series]:
     """Parse a label column's text into 1.0/0.0, NaN where blank; also return the unparsable."""
-    truthy = {value.lower() for value in config.normalize.true_values} | {"1", "1.0"}
-    falsy = {value.lower() for value in config.normalize.false_values} | {"0", "0.0"}
+    # The shipped yes/no words count too, so a config that adds "Oui" keeps "Yes".
+    shipped = yaml.safe_load(defaults_text())["normalize"]
+    truthy = {
+        value.lower() for value in (*config.normalize.true_values, *shipped["true_values"])
+    } | {"1", "1.0"}
+    falsy = {
+        value.lower() for value in (*config.normalize.false_values, *shipped["false_values"])
+    } | {"0", "0.0"}
     placeholders = {value.lower() for value in config.normalize.placeholders} | {""}
     text = values.fillna("").astype(str).str.strip().str.lower()
     parsed = pd.Series(np.nan, index=values.index)
@@ -246,8 +255,8 @@ def _screen(features: pd.DataFrame, left_out: dict[str, str]) -> pd.DataFrame:
         elif distinct == 1 and values.notna().all():
             left_out[column] = f"a single value ({values.dropna().iloc[0]!s:.40})"
         elif distinct == 1:
-            # One value or blank is a yes/no flag.
-            features[column] = values.notna().astype(float)
+            # One value or blank is a flag: a category "given" against missing.
+            features[column] = values.notna().map({True: "given", False: None}).astype(object)
             keep.append(column)
         elif distinct >= IDENTIFIER_SHARE * rows and (
             values.dtype == object or _whole_numbers(values)
@@ -326,18 +335,18 @@ def lead_training_set(
             )
         labels, bad = parse_labels(rows[label], config)
         if bad.any():
-            first = int(bad.to_numpy().argmax())
             raise InputError(
                 [
                     Problem(
-                        all_files[int(rows["_file"].iloc[first])],
+                        all_files[int(rows["_file"].iloc[position])],
                         "label is neither true nor false",
-                        row=int(rows["_row"].iloc[first]),
+                        row=int(rows["_row"].iloc[position]),
                         column=label,
-                        value=str(rows[label].iloc[first]),
+                        value=str(rows[label].iloc[position]),
                         expected="1/0, yes/no, true/false or a value listed in "
                         "normalize.true_values and normalize.false_values",
                     )
+                    for position in np.flatnonzero(bad.to_numpy())[:MAX_LABEL_PROBLEMS]
                 ]
             )
     assert label_column is not None
