@@ -527,7 +527,8 @@ def account_training_set(
             connection.close()
     table = pd.concat(rows, ignore_index=True)
     notes = [
-        f"{len(table):,} won or lost opportunities at {len(snapshots)} monthly snapshots "
+        f"{len(table):,} won or lost opportunities at {len(snapshots)} monthly "
+        f"{'snapshot' if len(snapshots) == 1 else 'snapshots'} "
         f"({snapshots[0]:%Y-%m} to {snapshots[-1]:%Y-%m})"
     ]
     if open_deals:

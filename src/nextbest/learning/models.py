@@ -238,7 +238,7 @@ class ModelStore:
         try:
             with self.engine.connect() as connection:
                 active = next(iter(self._history(connection)), None)
-                wanted = version or active
+                wanted = version if version is not None else active
                 if wanted is None:
                     raise StoreError("no model is active; train one with `nextbest train`")
                 row = connection.execute(

@@ -132,7 +132,8 @@ def propose_thresholds(
     for tier, tied in (("A", tied_a), ("B", tied_b)):
         if tied is not None:
             warnings.append(
-                f"{tied:,} accounts share the top score for tier {tier}, more than its capacity "
+                f"{tied:,} {'account shares' if tied == 1 else 'accounts share'} the top score "
+                f"for tier {tier}, more than its capacity "
                 f"of {capacity[tier]:,}; tier {tier} is left empty"
             )
     proposed = {"A": cut_a, "B": cut_b}
