@@ -246,8 +246,9 @@ def score(
         str | None,
         typer.Option(
             "--model",
-            help="Score with the settings this learned model replaced (`nextbest model list`); "
-            "`none` for the config alone. Default: the active model, if any.",
+            help="Score with this learned model's weights, decay and lead-source quality in "
+            "place of the config's (`nextbest model list`); `none` for the config alone. "
+            "Default: the active model, if it was trained on this folder.",
             show_default=False,
         ),
     ] = None,

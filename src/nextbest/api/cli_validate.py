@@ -244,7 +244,8 @@ def validate(
     Score the folder as of past dates first; each run becomes a backtest once its horizon has
     passed in the data. For these runs it prints conversion and won value by tier with 95%
     intervals, whether A beats B beats C, and the AUC of the score. It also prints the drift of
-    each input from the earliest run to the latest (population stability index), and a warning
+    each input (population stability index) from the training data of the active model, when it
+    was trained on this folder, or else from the earliest run, to the latest run, and a warning
     when the ranking stopped working.
 
     Example, after `nextbest score exports/ --as-of 2026-01-05` and a few more past dates:
