@@ -146,17 +146,21 @@ def deal_folder(folder: Path, future: bool = False) -> Path:
     outcomes; 14 days or more ranks them backwards, because three old views outweigh one recent
     view. `future` adds rows dated in or after April 2026 that must not change earlier features.
     """
-    accounts = ["account_id,name,domain,industry,employees,country"]
+    accounts = ["account_id,name,domain,industry,employees,country,is_customer"]
     deals = ["opportunity_id,account_id,created_at,outcome,closed_at,amount,product,lead_source"]
     activities = ["occurred_at,type,account_id"]
     for index in range(120):
         account = f"A{index:03d}"
         industry = "Software" if index % 2 else "Retail"
-        accounts.append(f"{account},Company {index},c{index}.example.com,{industry},500,US")
         month = index % 6 + 1
         snapshot = date(2026, month, 1)
         hot = index % 3 == 0
         won = hot != (index % 10 in (3, 7))
+        # As in a CRM export: today's flag, set by the very deals the tests predict.
+        customer = "yes" if won else "no"
+        accounts.append(
+            f"{account},Company {index},c{index}.example.com,{industry},500,US,{customer}"
+        )
         created = date(2026, month, 15)
         source = "Webinar" if index % 4 else "Partner Referral"
         deals.append(
