@@ -18,6 +18,10 @@ def _invoke(*args: str):  # type: ignore[no-untyped-def]
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
+def _score(data: Path, config: Path, db: str, *options: str):  # type: ignore[no-untyped-def]
+    return _invoke("score", str(data), "--config", str(config), "--db", db, *options)
+
+
 @pytest.fixture
 def db(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'runs.db'}"
@@ -36,12 +40,9 @@ def test_a_trained_model_feeds_the_next_scoring_run(
     assert model["active"] is True
     assert "engagement.half_life_days" in model["changes"]
 
-    scored = _invoke(
-        "score",
-        str(data),
-        "--config",
-        str(learning_config),
-        "--db",
+    scored = _score(
+        data,
+        learning_config,
         db,
         "--as-of",
         "2026-07-01",
@@ -52,9 +53,7 @@ def test_a_trained_model_feeds_the_next_scoring_run(
     assert run["config"]["engagement"]["half_life_days"]["pricing_page_view"] == 7
     assert f", model {model['version']})" in _invoke("runs", "--db", db).stdout
 
-    backtest = _invoke(
-        "score", str(data), "--config", str(learning_config), "--db", db, "--as-of", "2026-03-01"
-    )
+    backtest = _score(data, learning_config, db, "--as-of", "2026-03-01")
     assert backtest.exit_code == 0, backtest.output
     validation = json.loads(_invoke("validate", "--db", db, "--json").stdout)
     assert validation["drift"]["reference"] == f"the training of model {model['version']}"
@@ -86,12 +85,9 @@ def test_a_trained_model_feeds_the_next_scoring_run(
         " ".join(elsewhere.stderr.split())
     )
 
-    plain = _invoke(
-        "score",
-        str(data),
-        "--config",
-        str(learning_config),
-        "--db",
+    plain = _score(
+        data,
+        learning_config,
         db,
         "--as-of",
         "2026-07-01",
