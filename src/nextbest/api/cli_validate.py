@@ -104,8 +104,8 @@ def _load(
 def training_reference(store: RunStore, folder: Path) -> tuple[dict[str, list[float]] | None, str]:
     """Return the active account model's training inputs for drift, with a label, if any.
 
-    Only a model trained on `folder` is a reference: another folder's data says nothing of
-    this one's drift.
+    Only a model trained on `folder` is a reference, because another folder's data tells
+    nothing of this one's drift.
     """
     from nextbest.learning.models import ModelStore
 
@@ -123,7 +123,7 @@ def training_reference(store: RunStore, folder: Path) -> tuple[dict[str, list[fl
 
 
 def validation_for_report(store: RunStore) -> dict[str, Any]:
-    """Validate the latest run's folder for the report; say why when it cannot be done."""
+    """Validate the latest run's folder for the report, or return why it cannot be done."""
     from nextbest.learning.outcomes import load_outcomes
     from nextbest.learning.validation import HORIZON_DAYS
     from nextbest.learning.validation import validate as validate_runs
@@ -244,9 +244,9 @@ def validate(
     Score the folder as of past dates first; each run becomes a backtest once its horizon has
     passed in the data. For these runs it prints conversion and won value by tier with 95%
     intervals, whether A beats B beats C, and the AUC of the score. It also prints the drift of
-    each input (population stability index) from the training data of the active model, when it
-    was trained on this folder, or else from the earliest run, to the latest run, and a warning
-    when the ranking stopped working.
+    each input (population stability index) up to the latest run. Drift is measured from the
+    active model's training data when it was trained on this folder, else from the earliest run.
+    A warning says when the ranking stopped working.
 
     Example, after `nextbest score exports/ --as-of 2026-01-05` and a few more past dates:
     `nextbest validate exports/ --horizon-days 90`

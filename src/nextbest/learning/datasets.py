@@ -186,7 +186,7 @@ def _mapped(file: SourceFile, column: str) -> str | None:
 
 
 def _personal(column: str, values: pd.Series) -> bool:
-    """Tell whether a column names a person or holds contact details, by header or by values."""
+    """Tell whether a column names a person or contains contact details, by header or values."""
     if normalize_header(column) in PERSONAL_HEADERS:
         return True
     present = values.dropna().astype(str)

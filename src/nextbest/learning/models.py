@@ -101,7 +101,7 @@ def config_with_model(
 
     `model` names a version, "none" for the config alone, or None for the active model. The
     active model applies only to the folder it was trained on, because its weights describe
-    that data; a version named explicitly applies anywhere, with a note when the folder differs.
+    that data. A version named explicitly applies anywhere, with a note when the folder differs.
     """
     if model == "none":
         return config, None, None

@@ -132,7 +132,7 @@ def baseline_model(features: pd.DataFrame) -> Pipeline:
 
 
 def weights_model(features: pd.DataFrame) -> Pipeline:
-    """A logistic regression with its L2 strength chosen by cross-validated log loss.
+    """Build a logistic regression with its L2 strength chosen by cross-validated log loss.
 
     Numbers are standardised, with a flag for missing. A log scale ranked worse on a public lead
     export, so numbers keep their scale. Rare categories share one level.

@@ -384,8 +384,8 @@ def validate(
     run's values are the reference.
 
     NOTE: pooled figures count an account once per evaluable run, and one account's
-    conversions in runs weeks apart are not independent, so the pooled intervals are too
-    narrow when runs overlap in time; the per-run figures do not share this.
+    conversions in runs weeks apart are not independent. So the pooled intervals are too
+    narrow when runs overlap in time, unlike the per-run figures.
     """
     checked = backtest(store, outcomes, horizon_days, data_dir)
     pooled = pd.concat([frame for _, frame in checked.evaluated], ignore_index=True)
