@@ -168,6 +168,24 @@ def test_deal_closing_after_as_of_counts_as_open(tmp_path: Path) -> None:
     }
 
 
+def test_customer_whose_first_win_is_later_was_not_one_yet(tmp_path: Path) -> None:
+    accounts = "account_id,name,is_customer\nA1,Acme,yes\nA2,Globex,yes\n"
+    opportunities = (
+        "opportunity_id,account_id,created_at,outcome,closed_at\n"
+        "O1,A1,2026-09-01,won,2026-12-15\n"
+        "O2,A2,2025-09-01,won,2025-10-15\n"
+    )
+    folder = write_files(tmp_path, {"accounts.csv": accounts, "opportunities.csv": opportunities})
+    run = score_folder(folder, load_config(), AS_OF)
+    customers = {
+        row["account_id"]: "customer" in row["signals"] for _, row in run.accounts.iterrows()
+    }
+    assert customers == {"A1": False, "A2": True}
+    assert run.report.tables["accounts"].normalised == {
+        "customer flag cleared: first won deal on or after as-of": 1
+    }
+
+
 def test_rows_on_or_after_as_of_are_ignored(tmp_path: Path) -> None:
     activities = "occurred_at,type,account_id\n2026-11-30,demo_request,A1\n2026-12-01,meeting,A1\n"
     run = _run(tmp_path, {"activities.csv": activities})

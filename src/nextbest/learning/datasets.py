@@ -556,13 +556,7 @@ def account_training_set(
     left_out["opportunity:amount"] = (
         "an opportunity's amount is often its close value, known only after the outcome"
     )
-    # Accounts rows carry no date, so their customer flag is the export's, set by the very wins
-    # being predicted.
-    if "relationship:customer" in features:
-        features = features.drop(columns="relationship:customer")
-        left_out["relationship:customer"] = (
-            "the accounts table's customer flag is as of the export, not as of each deal"
-        )
+
     features = _screen(features, left_out)
     decay = _decay_features(table, decay_rows, grid)
     return TrainingSet(

@@ -90,8 +90,32 @@ def fingerprint(files: list[SourceFile], original_paths: dict[str, Path]) -> str
 
 
 def apply_as_of(connection: duckdb.DuckDBPyConnection, as_of: datetime, report: LoadReport) -> None:
-    """Keep only rows dated before the as-of date; reopen deals that close on or after it."""
+    """Keep only rows dated before the as-of date; reopen deals that close on or after it.
+
+    Accounts carry no date, so their customer flag is the export's. An account whose first won
+    deal closes on or after the as-of date was not a customer yet, and loses the flag.
+    """
     cutoff = f"TIMESTAMP {literal(as_of.isoformat(sep=' '))}"
+    (later_customers,) = connection.execute(
+        f"""
+        SELECT count(*) FROM accounts
+        WHERE is_customer AND account_id IN (
+            SELECT account_id FROM opportunities WHERE outcome = 'won'
+            GROUP BY account_id HAVING min(COALESCE(closed_at, created_at)) >= {cutoff})
+        """
+    ).fetchone()
+    if later_customers:
+        report.tables["accounts"].normalised[
+            "customer flag cleared: first won deal on or after as-of"
+        ] += later_customers
+        connection.execute(
+            f"""
+            UPDATE accounts SET is_customer = false
+            WHERE is_customer AND account_id IN (
+                SELECT account_id FROM opportunities WHERE outcome = 'won'
+                GROUP BY account_id HAVING min(COALESCE(closed_at, created_at)) >= {cutoff})
+            """
+        )
     for table, column in (
         ("contacts", "created_at"),
         ("activities", "occurred_at"),
