@@ -62,6 +62,11 @@ def test_training_learns_the_half_life_that_ranks_outcomes(deals) -> None:
     assert report["auc_low"] <= report["auc"] <= report["auc_high"]
     assert report["baseline_auc"] == report["models"]["baseline"]["auc"]
     assert len(report["test"]["outcomes"]) == 40
+    composite = report["composite"]
+    assert [text.split(":")[0] for text in composite["texts"]] == sorted(
+        composite["coefficients"], key=lambda name: -abs(composite["coefficients"][name])
+    )
+    assert all(" odds of winning by " in text for text in composite["texts"])
     weights = trained.overlay.get("composite", {}).get("weights")
     if weights is not None:
         assert sum(weights.values()) == pytest.approx(1.0)

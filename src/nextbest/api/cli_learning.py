@@ -200,6 +200,8 @@ def _print_report(record: ModelRecord, elapsed: float) -> None:
             ),
             markup=False,
         )
+        for text in composite.get("texts", []):
+            out.print(f"  {text}", markup=False)
         if "test_auc_learned" in composite:
             out.print(
                 f"  held-out AUC of the score: {composite['test_auc_configured']:.3f} with the "

@@ -305,6 +305,11 @@ def composite_weights(
     learned[largest] = round(learned[largest] + 1 - sum(learned.values()), 4)
     result["learned"] = learned
     result["coefficients"] = {name: round(float(value), 4) for name, value in coefficients.items()}
+    # Coefficients are per 100 points of a component; a tenth of one reads as 10 points.
+    result["texts"] = [
+        f"{name}: each 10 points {_odds_text(math.exp(value / 10), 'winning')}"
+        for name, value in sorted(coefficients.items(), key=lambda item: -abs(item[1]))
+    ]
 
     def composite(weights: dict[str, float]) -> np.ndarray:
         rows = components.iloc[test]
