@@ -58,7 +58,9 @@ def test_training_learns_the_half_life_that_ranks_outcomes(deals) -> None:
     assert (report["n_train"], report["n_test"], report["split"]) == (80, 40, "time")
     assert report["test_from"] == "2026-05-15"
     assert set(report["models"]) == {"baseline", "logistic", "boosting"}
-    assert report["auc"] == report["models"]["boosting"]["auc"]
+    validated = report["cross_validated_auc"]
+    assert validated[report["chosen"]] == max(validated.values())
+    assert report["auc"] == report["models"][report["chosen"]]["auc"]
     assert report["auc_low"] <= report["auc"] <= report["auc_high"]
     assert report["baseline_auc"] == report["models"]["baseline"]["auc"]
     assert len(report["test"]["outcomes"]) == 40

@@ -175,7 +175,7 @@ def _print_report(record: ModelRecord, elapsed: float) -> None:
     }
     for name, figures in report["models"].items():
         table.add_row(
-            names.get(name, name),
+            names.get(name, name) + (" (chosen)" if name == report["chosen"] else ""),
             f"{figures['auc']:.3f} ({figures['auc_low']:.3f}–{figures['auc_high']:.3f})",
             f"{figures['pr_auc']:.3f}",
             f"{figures['brier']:.3f}",

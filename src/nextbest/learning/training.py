@@ -24,7 +24,7 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression, LogisticRegressionCV
 from sklearn.metrics import roc_auc_score
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, OrdinalEncoder, StandardScaler
 
@@ -483,7 +483,10 @@ def train(
         name: evaluate(y_test, values, seed=seed).to_dict()
         for name, values in probabilities.items()
     }
-    chosen = "boosting"
+    step("Choosing the model by cross-validation on the training rows")
+    validated = _cross_validated_auc(x_train, y_train, seed)
+    # The held-out rows judge the chosen model; they do not choose it.
+    chosen = max(validated, key=lambda name: (validated[name], name == "boosting"))
     headline = evaluations[chosen]
     created = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
     weights = explain_weights(models["logistic"], x_train, _label_phrase(training))
@@ -496,6 +499,7 @@ def train(
         "n_train": len(train_rows),
         "n_test": len(test_rows),
         "chosen": chosen,
+        "cross_validated_auc": validated,
         "auc": headline["auc"],
         "auc_low": headline["auc_low"],
         "auc_high": headline["auc_high"],
@@ -521,8 +525,8 @@ def train(
     report["test"] = _test_sample(y_test, probabilities, seed)
     if evaluations[chosen]["auc"] <= evaluations["baseline"]["auc"]:
         report["warnings"].append(
-            f"the boosted model (AUC {evaluations[chosen]['auc']:.3f}) does not beat the plain "
-            f"baseline ({evaluations['baseline']['auc']:.3f}) on the held-out rows"
+            f"the chosen {MODEL_NAMES[chosen]} (AUC {evaluations[chosen]['auc']:.3f}) does not "
+            f"beat the plain baseline ({evaluations['baseline']['auc']:.3f}) on the held-out rows"
         )
 
     overlay: dict[str, Any] = {}
@@ -559,6 +563,33 @@ def train(
         )
     report["inputs"] = _input_sample(training, seed)
     return Trained(report=report, overlay=overlay)
+
+
+MODEL_NAMES = {"logistic": "logistic regression", "boosting": "boosted model"}
+
+
+def _cross_validated_auc(features: pd.DataFrame, labels: np.ndarray, seed: int) -> dict[str, float]:
+    """Return the 5-fold AUC of the logistic regression and of the (uncalibrated) trees.
+
+    Isotonic calibration barely moves a ranking, so the trees are validated without it, which
+    saves two thirds of the fits.
+    """
+    folds = StratifiedKFold(n_splits=CROSS_VALIDATION_FOLDS, shuffle=True, random_state=seed)
+    builders = {
+        "logistic": weights_model(features),
+        "boosting": boosting_model(features, seed).estimator,
+    }
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Found unknown categories")
+        return {
+            name: round(
+                float(
+                    np.mean(cross_val_score(model, features, labels, cv=folds, scoring="roc_auc"))
+                ),
+                4,
+            )
+            for name, model in builders.items()
+        }
 
 
 def _supported(composite: dict[str, Any], headline: dict[str, Any]) -> str | None:
