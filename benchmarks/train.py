@@ -77,8 +77,9 @@ def main() -> None:
     print(f"baseline fit alone:      {statistics.median(baseline):6.2f} s")
     print(f"peak memory:             {peak:6.0f} MB")
     print(
-        f"held-out AUC: boosted {report['auc']:.3f} ({report['auc_low']:.3f}-"
-        f"{report['auc_high']:.3f}), logistic {report['models']['logistic']['auc']:.3f}, "
+        f"held-out AUC: chosen ({report['chosen']}) {report['auc']:.3f} ({report['auc_low']:.3f}-"
+        f"{report['auc_high']:.3f}), boosted {report['models']['boosting']['auc']:.3f}, "
+        f"logistic {report['models']['logistic']['auc']:.3f}, "
         f"baseline {report['baseline_auc']:.3f}"
     )
 
