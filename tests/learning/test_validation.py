@@ -540,3 +540,16 @@ def test_sample_by_tier(scored_sample_run: tuple[Path, ScoredRun], store: RunSto
     assert result["ranking"]["reason"] == (
         "only 2 accounts converted, too few to judge the ranking (at least 5 needed)"
     )
+
+
+def test_cli_folder_never_scored(two_runs: RunStore, folder: Path, tmp_path: Path) -> None:
+    # Another folder's mapping must not be used to read it: the store has no run of it.
+    unscored = write_outcomes(tmp_path / "unscored", list(SCORES), OPPORTUNITIES)
+
+    result = _invoke("validate", str(unscored), "--db", two_runs.url)
+
+    assert result.exit_code == 1
+    assert " ".join(result.stderr.split()) == (
+        f"error: no stored run was scored from {unscored}; the store's runs come from "
+        f"{folder}. Pass one of those folders, or score {unscored} first"
+    )

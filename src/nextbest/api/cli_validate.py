@@ -18,7 +18,7 @@ from nextbest.api.console import (
     progress_bar,
     usage_error,
 )
-from nextbest.scoring.errors import ConfigError, NextbestError
+from nextbest.scoring.errors import ConfigError, NextbestError, StoreError
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -53,8 +53,8 @@ HorizonOption = Annotated[
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
 
 
-def _recorded_run(store: RunStore, data_dir: Path | None) -> RunInfo:
-    """Return the latest run scored from `data_dir`, else the latest run."""
+def _recorded_run(store: RunStore, data_dir: Path | None) -> RunInfo | None:
+    """Return the latest run scored from `data_dir` (any folder when None), or None."""
     from nextbest.learning.validation import MAX_RUNS
 
     latest = store.run()
@@ -63,7 +63,7 @@ def _recorded_run(store: RunStore, data_dir: Path | None) -> RunInfo:
     for run in store.runs(limit=MAX_RUNS):
         if Path(run.data_dir).resolve() == data_dir.resolve():
             return run
-    return latest
+    return None
 
 
 def _stored_config(run: RunInfo) -> ScoringConfig:
@@ -93,6 +93,12 @@ def _load(
 
     store = RunStore(db)
     recorded = _recorded_run(store, data_dir)
+    if recorded is None:
+        from nextbest.learning.validation import folder_runs
+
+        # No run of this folder: say so before reading it with another folder's mapping.
+        folder_runs(store, data_dir, [])
+        raise StoreError(f"no stored run was scored from {data_dir}")
     folder = data_dir or Path(recorded.data_dir)
     settings = load_config(config) if config is not None else _stored_config(recorded)
     with progress_bar() as progress:
@@ -129,7 +135,7 @@ def validation_for_report(store: RunStore) -> dict[str, Any]:
     from nextbest.learning.validation import validate as validate_runs
 
     try:
-        recorded = _recorded_run(store, None)
+        recorded = store.run()
         folder = Path(recorded.data_dir)
         outcomes = load_outcomes(folder, _stored_config(recorded))
         reference, label = training_reference(store, folder)

@@ -130,7 +130,7 @@ def _run_order(run: RunInfo) -> tuple[date, datetime, str]:
     return run.as_of, run.created_at, run.run_id
 
 
-def _folder_runs(
+def folder_runs(
     store: RunStore, data_dir: Path | None, skipped: list[dict[str, str]]
 ) -> list[RunInfo]:
     """Return the stored runs scored from `data_dir` (every run when None), by as-of date."""
@@ -176,7 +176,7 @@ def backtest(
         raise ValueError(f"horizon_days must be at least 1, got {horizon_days}")
     data_end = latest_outcome_date(outcomes)
     skipped: list[dict[str, str]] = []
-    runs = _folder_runs(store, data_dir, skipped)
+    runs = folder_runs(store, data_dir, skipped)
     evaluated = []
     for run in runs:
         last_day = run.as_of + timedelta(days=horizon_days - 1)
