@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.special import betaln
+from sklearn.metrics import roc_auc_score
 
 from nextbest.scoring.evaluation import (
     bootstrap_auc_interval,
@@ -16,6 +17,7 @@ from nextbest.scoring.evaluation import (
     lift_top_decile,
     single_column_auc,
     smoothed_rates,
+    within_group_auc,
 )
 
 OUTCOMES = np.array([0, 0, 1, 1])
@@ -128,3 +130,15 @@ def test_groups_at_one_rate_all_shrink_to_it() -> None:
 def test_smoothed_rates_reject_bad_counts() -> None:
     with pytest.raises(ValueError, match="no more successes than total"):
         smoothed_rates(pd.Series({"a": 5}), pd.Series({"a": 3}))
+
+
+def test_within_group_auc_compares_pairs_of_one_group() -> None:
+    # Each run ranks its own buyer first, but run 2's scores are all lower.
+    outcomes = np.array([1, 0, 1, 0])
+    scores = np.array([90.0, 80.0, 30.0, 20.0])
+    groups = np.array(["run 1", "run 1", "run 2", "run 2"])
+
+    auc, low, high = within_group_auc(outcomes, scores, groups, samples=50)
+
+    assert roc_auc_score(outcomes, scores) == 0.75
+    assert (auc, low, high) == (1.0, 1.0, 1.0)

@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from nextbest.scoring.errors import StoreError
-from nextbest.scoring.evaluation import BOOTSTRAP_SAMPLES, evaluate
+from nextbest.scoring.evaluation import BOOTSTRAP_SAMPLES, evaluate, within_group_auc
 from nextbest.scoring.store import RunInfo, RunStore
 
 HORIZON_DAYS = 90
@@ -281,6 +281,16 @@ def ranking_figures(frame: pd.DataFrame, samples: int = BOOTSTRAP_SAMPLES) -> di
     figures = evaluate(converted, frame["score"].to_numpy(dtype=float) / 100, samples).to_dict()
     # A score is a rank, not a probability, so its Brier score would mean nothing.
     figures.pop("brier")
+    if "run" in frame and frame["run"].nunique() > 1:
+        # Pooled over runs, a buyer is compared only with non-buyers of its own run.
+        try:
+            auc, low, high = within_group_auc(
+                converted, frame["score"].to_numpy(dtype=float), frame["run"].to_numpy(), samples
+            )
+        except ValueError:
+            reason = "no run has both accounts that converted and accounts that did not"
+            return {"auc": None, "auc_low": None, "auc_high": None, "reason": reason}
+        figures.update(auc=round(auc, 4), auc_low=round(low, 4), auc_high=round(high, 4))
     return figures
 
 
@@ -388,7 +398,9 @@ def validate(
     narrow when runs overlap in time, unlike the per-run figures.
     """
     checked = backtest(store, outcomes, horizon_days, data_dir)
-    pooled = pd.concat([frame for _, frame in checked.evaluated], ignore_index=True)
+    pooled = pd.concat(
+        [frame.assign(run=run.run_id) for run, frame in checked.evaluated], ignore_index=True
+    )
     details = [_run_detail(run, frame, horizon_days, samples) for run, frame in checked.evaluated]
     rows = tier_rows(pooled)
     # One evaluable run pools to itself, and the bootstrap takes most of the time.

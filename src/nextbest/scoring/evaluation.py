@@ -109,6 +109,48 @@ def _auc(positives: np.ndarray, negatives: np.ndarray) -> float:
     return float((ranks[:count].sum() - count * (count + 1) / 2) / (count * len(negatives)))
 
 
+def within_group_auc(
+    outcomes: np.ndarray,
+    scores: np.ndarray,
+    groups: np.ndarray,
+    samples: int = BOOTSTRAP_SAMPLES,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """Return the AUC over pairs from the same group only, with a bootstrap interval.
+
+    Runs at different dates convert at different rates, so comparing a buyer of one run with a
+    non-buyer of another mixes the runs' base rates into the ranking. Positives and negatives
+    are resampled within each group.
+    """
+    outcomes, scores = _checked(outcomes, scores)
+    parts = []
+    for group in np.unique(groups):
+        member = groups == group
+        positives = scores[member & (outcomes == 1)]
+        negatives = scores[member & (outcomes == 0)]
+        if len(positives) and len(negatives):
+            parts.append((positives, negatives))
+    if not parts:
+        raise ValueError("no group has both outcomes to rank")
+
+    def pooled(drawn: list[tuple[np.ndarray, np.ndarray]]) -> float:
+        pairs = sum(len(pos) * len(neg) for pos, neg in drawn)
+        return sum(_auc(pos, neg) * len(pos) * len(neg) for pos, neg in drawn) / pairs
+
+    generator = np.random.default_rng(seed)
+    aucs = [
+        pooled(
+            [
+                (generator.choice(pos, len(pos)), generator.choice(neg, len(neg)))
+                for pos, neg in parts
+            ]
+        )
+        for _ in range(samples)
+    ]
+    low, high = np.percentile(aucs, [2.5, 97.5])
+    return pooled(parts), float(low), float(high)
+
+
 def evaluate(
     outcomes: np.ndarray, probabilities: np.ndarray, samples: int = BOOTSTRAP_SAMPLES, seed: int = 0
 ) -> Evaluation:
