@@ -342,8 +342,8 @@ def test_no_conversions_cannot_be_checked(store: RunStore, tmp_path: Path) -> No
         "reason": "no account converted",
     }
     assert result["warnings"] == [
-        "The ranking cannot be checked on the run as of 2026-01-01: no account converted "
-        "within 90 days."
+        "The ranking cannot be checked on the run as of 2026-01-01 with a 90-day horizon: no "
+        "account converted."
     ]
 
 
@@ -514,8 +514,8 @@ def test_maven_crm_by_tier(maven_store: tuple[RunStore, Path]) -> None:
     assert result["skipped"] == []
     # Nearly every account of this export wins a deal every quarter, so 90 days cannot rank.
     assert result["warnings"][0] == (
-        "The ranking cannot be checked on the run as of 2017-07-01: every account converted "
-        "within 90 days."
+        "The ranking cannot be checked on the run as of 2017-07-01 with a 90-day horizon: every "
+        "account converted."
     )
 
 

@@ -332,8 +332,8 @@ def _ranking_warnings(details: list[dict[str, Any]], horizon_days: int) -> list[
     latest = details[-1]
     if latest["ranking"]["auc"] is None:
         warnings.append(
-            f"The ranking cannot be checked on the run as of {latest['as_of']}: "
-            f"{latest['ranking']['reason']} within {horizon_days} days."
+            f"The ranking cannot be checked on the run as of {latest['as_of']} with a "
+            f"{horizon_days}-day horizon: {latest['ranking']['reason']}."
         )
     ranked = [detail for detail in details if detail["ranking"]["auc"] is not None]
     for detail in ranked:
@@ -417,6 +417,12 @@ def validate(
     drift_rows = drift(reference, latest_frame)
 
     warnings = _ranking_warnings(details, horizon_days)
+    if len(details) > 1 and pooled_ranking["auc"] is not None and pooled_ranking["auc_high"] < 0.5:
+        warnings.append(
+            f"Over the {len(details)} runs the ranking is reversed: higher scores converted less "
+            f"often (AUC {pooled_ranking['auc']:.2f}, 95% interval "
+            f"{pooled_ranking['auc_low']:.2f} to {pooled_ranking['auc_high']:.2f})."
+        )
     for row in drift_rows:
         if row["reading"] == "major shift":
             warnings.append(
