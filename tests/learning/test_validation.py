@@ -553,3 +553,30 @@ def test_cli_folder_never_scored(two_runs: RunStore, folder: Path, tmp_path: Pat
         f"error: no stored run was scored from {unscored}; the store's runs come from "
         f"{folder}. Pass one of those folders, or score {unscored} first"
     )
+
+
+def test_reversed_over_all_runs_is_warned(store: RunStore, tmp_path: Path) -> None:
+    # Two runs a month apart. In each, the five lowest-scored accounts win within 30 days and
+    # the five highest-scored do not, so both runs and their pooled pairs are reversed.
+    accounts = [f"r{index}" for index in range(10)]
+    deals = []
+    for number, won in enumerate(("2026-01-10", "2026-02-10")):
+        deals += [
+            (f"W{number}{index}", f"r{index}", "2025-12-01", "won", won, "100")
+            for index in range(5)
+        ]
+    folder = write_outcomes(tmp_path / "data", accounts, deals)
+    scores = {account: 10.0 + 8 * index for index, account in enumerate(accounts)}
+    for as_of in (date(2026, 1, 1), date(2026, 2, 1)):
+        save_run(store, folder, as_of, run_accounts(scores))
+    # The latest outcome must lie past both horizons.
+    deals.append(("L", "r9", "2026-01-01", "lost", "2026-04-01", "0"))
+    folder = write_outcomes(folder, accounts, deals)
+
+    result = validate(store, load_outcomes(folder, load_config()), 30, data_dir=folder)
+
+    assert result["ranking"]["auc"] == 0.0
+    assert result["warnings"][-1] == (
+        "Over the 2 runs the ranking is reversed: higher scores converted less often (AUC "
+        "0.00, 95% interval 0.00 to 0.00)."
+    )
