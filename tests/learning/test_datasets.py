@@ -25,7 +25,7 @@ def _by_deal(training) -> pd.DataFrame:
     return frame
 
 
-def test_month_starts_span_both_ends() -> None:
+def test_month_starts_inclusive() -> None:
     assert [
         str(day)
         for day in month_starts(
@@ -39,9 +39,7 @@ def test_month_starts_span_both_ends() -> None:
     ]
 
 
-def test_account_rows_are_deals_with_signals_before_their_month(
-    tmp_path: Path, learning_config: Path
-) -> None:
+def test_account_set_deal_rows(tmp_path: Path, learning_config: Path) -> None:
     config = load_config(learning_config)
     training = account_training_set(deal_folder(tmp_path / "data"), config)
 
@@ -61,9 +59,7 @@ def test_account_rows_are_deals_with_signals_before_their_month(
     assert set(training.decay) == {"pricing_page_view"}
 
 
-def test_rows_dated_on_or_after_a_snapshot_change_none_of_its_features(
-    tmp_path: Path, learning_config: Path
-) -> None:
+def test_account_set_ignores_future_rows(tmp_path: Path, learning_config: Path) -> None:
     config = load_config(learning_config)
     before = account_training_set(deal_folder(tmp_path / "before"), config)
     after = account_training_set(deal_folder(tmp_path / "after", future=True), config)
@@ -85,7 +81,7 @@ def test_rows_dated_on_or_after_a_snapshot_change_none_of_its_features(
     assert (changed.loc[months >= 5, "relationship:meetings"] > 0).all()
 
 
-def test_leads_keep_every_other_column_as_a_candidate(tmp_path: Path) -> None:
+def test_lead_set_candidate_columns(tmp_path: Path) -> None:
     header = "Lead Id,Email,First Name,Reached At,Origin,Visits,Status Tag,Converted,Always\n"
     leads = header + "".join(
         f"L{row},p{row}@example.com,Ann{row % 5},p{row}@mail.example,"
@@ -119,7 +115,7 @@ def test_leads_keep_every_other_column_as_a_candidate(tmp_path: Path) -> None:
     assert training.dates is None
 
 
-def test_a_label_that_is_not_true_or_false_is_named_with_its_row(tmp_path: Path) -> None:
+def test_lead_set_invalid_label_row(tmp_path: Path) -> None:
     folder = write_files(
         tmp_path / "data",
         {"contacts.csv": "contact_id,Outcome,Size\nC1,yes,3\nC2,no,4\nC3,maybe,5\n"},
@@ -133,7 +129,7 @@ def test_a_label_that_is_not_true_or_false_is_named_with_its_row(tmp_path: Path)
     )
 
 
-def test_an_unknown_label_column_lists_the_columns(tmp_path: Path) -> None:
+def test_lead_set_unknown_label_column(tmp_path: Path) -> None:
     folder = write_files(tmp_path / "data", {"contacts.csv": "contact_id,Won,Size\nC1,1,3\n"})
     with pytest.raises(InputError) as raised:
         lead_training_set(folder, load_config(), label="Converted")
@@ -143,7 +139,7 @@ def test_an_unknown_label_column_lists_the_columns(tmp_path: Path) -> None:
     )
 
 
-def test_leads_without_a_label_say_how_to_name_one(tmp_path: Path) -> None:
+def test_lead_set_missing_label(tmp_path: Path) -> None:
     folder = write_files(tmp_path / "data", {"contacts.csv": "contact_id,Size\nC1,3\n"})
     with pytest.raises(InputError) as raised:
         lead_training_set(folder, load_config())
@@ -153,7 +149,7 @@ def test_leads_without_a_label_say_how_to_name_one(tmp_path: Path) -> None:
     )
 
 
-def test_numbers_with_commas_read_by_their_kind() -> None:
+def test_typed_features_commas() -> None:
     frame = pd.DataFrame(
         {
             "Pages": ["2,5", "3,25", "4"],

@@ -23,7 +23,7 @@ def _save(models: ModelStore, version: str, activate: bool = True) -> None:
     models.save(version, REPORT, {}, "data", "hash", activate=activate)
 
 
-def test_training_activates_and_rollback_walks_back_one_model_at_a_time(
+def test_rollback_walks_back(
     models: ModelStore,
 ) -> None:
     for version in ("m1", "m2", "m3"):
@@ -41,7 +41,7 @@ def test_training_activates_and_rollback_walks_back_one_model_at_a_time(
     ]
 
 
-def test_activating_an_older_model_then_rolling_back_returns_to_the_one_before(
+def test_rollback_after_activate(
     models: ModelStore,
 ) -> None:
     _save(models, "m1")
@@ -52,7 +52,7 @@ def test_activating_an_older_model_then_rolling_back_returns_to_the_one_before(
     assert models.rollback().version == "m2"
 
 
-def test_unknown_versions_and_empty_stores_say_what_to_do(models: ModelStore) -> None:
+def test_model_store_errors(models: ModelStore) -> None:
     with pytest.raises(StoreError) as raised:
         models.get()
     assert str(raised.value) == "no model is active; train one with `nextbest train`"
@@ -66,7 +66,7 @@ def test_unknown_versions_and_empty_stores_say_what_to_do(models: ModelStore) ->
     assert str(raised.value) == "no model is active, so there is nothing to roll back"
 
 
-def test_an_overlay_replaces_only_the_learned_settings() -> None:
+def test_overlay_replaces_learned_settings() -> None:
     config = load_config()
     overlay = {
         "composite": {
@@ -88,7 +88,7 @@ def test_an_overlay_replaces_only_the_learned_settings() -> None:
     ]
 
 
-def test_an_overlay_that_breaks_the_config_is_refused() -> None:
+def test_overlay_invalid_config() -> None:
     overlay = {"composite": {"weights": {"fit": 0.9}}}
     with pytest.raises(ConfigError) as raised:
         apply_overlay(load_config(), overlay)

@@ -23,7 +23,7 @@ def deals(tmp_path_factory: pytest.TempPathFactory) -> tuple[TrainingSet, object
     return account_training_set(deal_folder(folder / "data"), config), config
 
 
-def test_dated_rows_hold_out_the_latest_outcomes_from_a_date_boundary(deals) -> None:
+def test_split_dated_rows_by_time(deals) -> None:
     training, config = deals
     train_rows, test_rows, kind = split(training, config.learning.test_fraction)
     dates = pd.to_datetime(training.dates)
@@ -33,7 +33,7 @@ def test_dated_rows_hold_out_the_latest_outcomes_from_a_date_boundary(deals) -> 
     assert str(dates.iloc[test_rows].min().date()) == "2026-05-15"
 
 
-def test_undated_rows_are_split_at_random_keeping_the_outcome_rate() -> None:
+def test_split_undated_rows_stratified() -> None:
     labels = np.array([1] * 30 + [0] * 70)
     training = TrainingSet("leads", "won", pd.DataFrame({"x": range(100)}), labels, None)
     train_rows, test_rows, kind = split(training, 0.3)
@@ -42,7 +42,7 @@ def test_undated_rows_are_split_at_random_keeping_the_outcome_rate() -> None:
     assert (len(test_rows), int(labels[test_rows].sum())) == (30, 9)
 
 
-def test_training_learns_the_half_life_that_ranks_outcomes(deals) -> None:
+def test_train_learns_half_life(deals) -> None:
     training, config = deals
     trained = train(training, config)
     report = trained.report
@@ -75,7 +75,7 @@ def test_training_learns_the_half_life_that_ranks_outcomes(deals) -> None:
         assert min(weights.values()) >= 0
 
 
-def test_too_few_outcomes_keep_the_configured_weights(deals, tmp_path: Path) -> None:
+def test_train_too_few_outcomes(deals, tmp_path: Path) -> None:
     training, _ = deals
     config_file = tmp_path / "strict.yaml"
     config_file.write_text("learning:\n  min_outcomes: 50\n", encoding="utf-8")
@@ -100,7 +100,7 @@ def _leads(rows: int = 400, seed: int = 5) -> TrainingSet:
     return TrainingSet("leads", "Converted", features, labels, None, sources=sources)
 
 
-def test_a_column_that_names_the_outcome_is_reported_as_a_leak() -> None:
+def test_train_reports_leaky_column() -> None:
     config = load_config()
     report = train(_leads(), config).report
     assert report["leaks"] == {"Status": 1.0}
@@ -112,7 +112,7 @@ def test_a_column_that_names_the_outcome_is_reported_as_a_leak() -> None:
     assert "Status = closed multiplies the odds of converting by" in " ".join(texts)
 
 
-def test_a_source_with_three_leads_does_not_top_the_quality_list() -> None:
+def test_source_quality_tiny_source_shrinks() -> None:
     labels = np.array([1, 1, 1] + [1] * 60 + [0] * 140 + [1] * 40 + [0] * 160)
     sources = pd.Series(["Trade Show"] * 3 + ["Email"] * 200 + ["Web"] * 200)
     training = TrainingSet(
@@ -128,7 +128,7 @@ def test_a_source_with_three_leads_does_not_top_the_quality_list() -> None:
     assert quality["purchased list"] == 0.1
 
 
-def test_sources_that_differ_by_chance_leave_the_configured_quality() -> None:
+def test_source_quality_chance_spread_kept() -> None:
     labels = np.array([1, 0] * 100)
     sources = pd.Series(["Email", "Email", "Web", "Web"] * 50)
     training = TrainingSet(
@@ -139,7 +139,7 @@ def test_sources_that_differ_by_chance_leave_the_configured_quality() -> None:
     assert quality == {}
 
 
-def test_a_test_fraction_that_starves_training_is_refused(deals, tmp_path: Path) -> None:
+def test_train_rejects_starving_test_fraction(deals, tmp_path: Path) -> None:
     training, _ = deals
     messages = {
         0.99: "holding out the latest 99% of 120 outcomes leaves none earlier to train on; "

@@ -168,7 +168,7 @@ def test_deal_closing_after_as_of_counts_as_open(tmp_path: Path) -> None:
     }
 
 
-def test_customer_whose_first_win_is_later_was_not_one_yet(tmp_path: Path) -> None:
+def test_customer_flag_before_first_win(tmp_path: Path) -> None:
     accounts = "account_id,name,is_customer\nA1,Acme,yes\nA2,Globex,yes\n"
     opportunities = (
         "opportunity_id,account_id,created_at,outcome,closed_at\n"

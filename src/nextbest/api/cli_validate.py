@@ -96,7 +96,7 @@ def _load(
     if recorded is None:
         from nextbest.learning.validation import folder_runs
 
-        # No run of this folder: say so before reading it with another folder's mapping.
+        # No run of this folder: raise before reading it with another folder's mapping.
         folder_runs(store, data_dir, [])
         raise StoreError(f"no stored run was scored from {data_dir}")
     folder = data_dir or Path(recorded.data_dir)
@@ -110,7 +110,7 @@ def _load(
 def training_reference(store: RunStore, folder: Path) -> tuple[dict[str, list[float]] | None, str]:
     """Return the active account model's training inputs for drift, with a label, if any.
 
-    Only a model trained on `folder` is a reference, because another folder's data tells
+    Only a model trained on `folder` is a reference, because another folder's data shows
     nothing of this one's drift.
     """
     from nextbest.learning.models import ModelStore
@@ -128,20 +128,26 @@ def training_reference(store: RunStore, folder: Path) -> tuple[dict[str, list[fl
     return inputs, f"the training of model {version}"
 
 
+def _validate_folder(
+    store: RunStore, folder: Path, outcomes: pd.DataFrame, horizon_days: int
+) -> dict[str, Any]:
+    """Validate the folder's runs, measuring drift from the model trained on it, if any."""
+    from nextbest.learning.validation import validate as validate_runs
+
+    reference, label = training_reference(store, folder)
+    return validate_runs(store, outcomes, horizon_days, reference, folder, reference_label=label)
+
+
 def validation_for_report(store: RunStore) -> dict[str, Any]:
     """Validate the latest run's folder for the report, or return why it cannot be done."""
     from nextbest.learning.outcomes import load_outcomes
     from nextbest.learning.validation import HORIZON_DAYS
-    from nextbest.learning.validation import validate as validate_runs
 
     try:
         recorded = store.run()
         folder = Path(recorded.data_dir)
         outcomes = load_outcomes(folder, _stored_config(recorded))
-        reference, label = training_reference(store, folder)
-        return validate_runs(
-            store, outcomes, HORIZON_DAYS, reference, folder, reference_label=label
-        )
+        return _validate_folder(store, folder, outcomes, HORIZON_DAYS)
     except NextbestError as error:
         first_line = str(error).splitlines()[0]
         return {"unavailable": f"past runs could not be checked against outcomes: {first_line}"}
@@ -252,19 +258,15 @@ def validate(
     intervals, whether A beats B beats C, and the AUC of the score. It also prints the drift of
     each input (population stability index) up to the latest run. Drift is measured from the
     active model's training data when it was trained on this folder, else from the earliest run.
-    A warning says when the ranking stopped working.
+    A warning follows when the ranking stopped working.
 
     Example, after `nextbest score exports/ --as-of 2026-01-05` and a few more past dates:
     `nextbest validate exports/ --horizon-days 90`
     """
-    from nextbest.learning.validation import validate as validate_runs
 
     try:
         store, folder, _, outcomes = _load(data_dir, config, db)
-        reference, label = training_reference(store, folder)
-        result = validate_runs(
-            store, outcomes, horizon_days, reference, folder, reference_label=label
-        )
+        result = _validate_folder(store, folder, outcomes, horizon_days)
     except NextbestError as error:
         fail(error)
     if as_json:

@@ -2,7 +2,7 @@
 
 Learned inside a scoring run from the won opportunities of that run. After the as-of filter the
 tables contain only rows dated before the as-of date, so nothing later reaches the model. Each won
-opportunity is a training row: its product is the label, and its features are what was known
+opportunity is a training row with its product as the label. Its features are what was known
 when it was created: the account's firmographics, its intent topic scores in the intent lookback
 window before that day, and its earlier wins by product. Every account is then scored with the
 same features as of the as-of date.
