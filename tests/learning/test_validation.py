@@ -288,6 +288,35 @@ def test_ordering_holds_when_intervals_part(store: RunStore, tmp_path: Path) -> 
     assert result["warnings"] == []
 
 
+def test_pooled_rate_counts_repeated_accounts_once(store: RunStore, tmp_path: Path) -> None:
+    folder = tmp_path / "data"
+    outcomes = _separated(store, folder)
+    # A week later the same accounts, scores and conversions: the deals close on 2026-01-10.
+    scores = store.account_scores(store.runs()[0].run_id).set_index("account_id")["score"]
+    save_run(store, folder, date(2026, 1, 8), run_accounts(scores.to_dict()))
+
+    result = validate(store, outcomes, horizon_days=90, samples=200)
+
+    # Tier B has 10 of its 20 accounts converting in both runs. As 40 independent rows its
+    # interval would be 35.2% to 64.8%; with accounts as clusters the rows are worth 19 accounts.
+    assert [(row["accounts"], row["converted"]) for row in result["tiers"]] == [
+        (40, 40),
+        (40, 20),
+        (40, 0),
+    ]
+    assert [(row["rate_low"], row["rate_high"]) for row in result["tiers"]] == [
+        (0.8389, 1.0),
+        (0.295, 0.705),
+        (0.0, 0.1611),
+    ]
+    printed = _invoke("validate", "--db", store.url, "--horizon-days", "90").stdout
+    assert "│ B    │       40 │        20 │  50.0% │  29.5% to 70.5% │     2,000 │" in printed
+    assert (
+        "Each interval counts an account seen in several runs as one account, not as "
+        "independent rows."
+    ) in printed
+
+
 def test_reversed_ranking_warns(store: RunStore, tmp_path: Path) -> None:
     outcomes = _separated(store, tmp_path / "data", reverse=True)
 

@@ -11,6 +11,7 @@ from scipy.special import betaln
 from sklearn.metrics import roc_auc_score
 
 from nextbest.scoring.evaluation import (
+    _pooled_weighted_auc,
     bootstrap_auc_interval,
     evaluate,
     leaky_columns,
@@ -142,3 +143,45 @@ def test_within_group_auc_compares_pairs_of_one_group() -> None:
 
     assert roc_auc_score(outcomes, scores) == 0.75
     assert (auc, low, high) == (1.0, 1.0, 1.0)
+
+
+def test_weighted_auc_matches_sklearn() -> None:
+    outcomes = np.array([1, 0, 1, 0, 0, 1, 0, 1])
+    scores = np.array([0.9, 0.8, 0.3, 0.3, 0.1, 0.6, 0.7, 0.2])
+    weights = np.array([2, 0, 1, 3, 1, 1, 2, 0])
+
+    parts = [
+        (
+            scores[outcomes == 1],
+            weights[outcomes == 1],
+            scores[outcomes == 0],
+            weights[outcomes == 0],
+        )
+    ]
+
+    assert _pooled_weighted_auc(parts) == pytest.approx(
+        roc_auc_score(outcomes, scores, sample_weight=weights)
+    )
+
+
+def test_within_group_auc_duplicate_run() -> None:
+    generator = np.random.default_rng(5)
+    outcomes = generator.integers(0, 2, 40)
+    scores = generator.normal(outcomes, 1.0)
+    accounts = np.array([f"account {index}" for index in range(40)])
+    once = within_group_auc(outcomes, scores, np.full(40, "run 1"), samples=200, clusters=accounts)
+
+    twice = within_group_auc(
+        np.r_[outcomes, outcomes],
+        np.r_[scores, scores],
+        np.repeat(["run 1", "run 2"], 40),
+        samples=200,
+        clusters=np.r_[accounts, accounts],
+    )
+    rows_resampled = within_group_auc(
+        np.r_[outcomes, outcomes], np.r_[scores, scores], np.repeat(["run 1", "run 2"], 40), 200
+    )
+
+    assert twice == once
+    assert rows_resampled[0] == once[0]
+    assert rows_resampled[2] - rows_resampled[1] < 0.8 * (once[2] - once[1])

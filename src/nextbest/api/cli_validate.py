@@ -275,6 +275,11 @@ def validate(
 
     _print_header(result)
     out.print(_tier_table(result))
+    if len(result["runs"]) > 1:
+        out.print(
+            "Each interval counts an account seen in several runs as one account, "
+            "not as independent rows."
+        )
     ranking = result["ranking"]
     out.print(f"Ordering: {result['ordering']['summary']}.", markup=False)
     ranking_text = f"AUC of score against conversion: {_auc(ranking)}"

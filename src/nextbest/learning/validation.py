@@ -53,8 +53,11 @@ class Backtest:
     horizon_days: int
 
 
-def wilson_interval(successes: int, total: int, z: float = Z_95) -> tuple[float, float]:
-    """Return the Wilson score interval of a binomial rate, 95% by default."""
+def wilson_interval(successes: float, total: float, z: float = Z_95) -> tuple[float, float]:
+    """Return the Wilson score interval of a binomial rate, 95% by default.
+
+    Counts may be fractional, as an effective number of accounts is (see `effective_count`).
+    """
     if total <= 0 or not 0 <= successes <= total:
         raise ValueError(f"expected 0 <= successes <= total and total > 0, got {successes}/{total}")
     rate = successes / total
@@ -200,8 +203,34 @@ def backtest(
     return Backtest(evaluated, skipped, max(runs, key=_run_order), data_end, horizon_days)
 
 
+def effective_count(frame: pd.DataFrame) -> float:
+    """Return how many independent accounts the frame's rows are worth for a conversion rate.
+
+    Rows pooled over runs repeat accounts, and an account that converted within the horizon of
+    one run often did in the next run's too. Kish's design effect, the variance of the rate with
+    accounts as clusters over the variance if every row were independent, divides the rows. When
+    no account repeats, every row counts; when the rate is 0 or 1, each account counts once.
+    """
+    if "run" not in frame or frame["account_id"].is_unique:
+        return float(len(frame))
+    codes, uniques = pd.factorize(frame["account_id"])
+    clusters = len(uniques)
+    converted = frame["converted"].to_numpy(dtype=float)
+    rate = float(converted.mean())
+    if clusters == 1 or rate in (0.0, 1.0):
+        return float(clusters)
+    rows = len(frame)
+    residuals = np.bincount(codes, weights=converted - rate)
+    clustered = clusters / (clusters - 1) * float(residuals @ residuals) / rows**2
+    independent = rate * (1 - rate) / rows
+    return rows / max(1.0, clustered / independent)
+
+
 def rate_figures(frame: pd.DataFrame) -> dict[str, Any]:
-    """Return accounts, converted, rate with its 95% Wilson interval, and won value."""
+    """Return accounts, converted, rate with its 95% Wilson interval, and won value.
+
+    Over several runs (a `run` column), the interval is on `effective_count`, not on the rows.
+    """
     accounts = len(frame)
     converted = int(frame["converted"].sum())
     figures: dict[str, Any] = {
@@ -213,7 +242,8 @@ def rate_figures(frame: pd.DataFrame) -> dict[str, Any]:
         "won_value": round(float(frame["won_value"].sum()), 2),
     }
     if accounts:
-        low, high = wilson_interval(converted, accounts)
+        worth = effective_count(frame)
+        low, high = wilson_interval(converted / accounts * worth, worth)
         figures |= {
             "rate": round(converted / accounts, 4),
             "rate_low": round(low, 4),
@@ -285,7 +315,11 @@ def ranking_figures(frame: pd.DataFrame, samples: int = BOOTSTRAP_SAMPLES) -> di
         # Pooled over runs, a buyer is compared only with non-buyers of its own run.
         try:
             auc, low, high = within_group_auc(
-                converted, frame["score"].to_numpy(dtype=float), frame["run"].to_numpy(), samples
+                converted,
+                frame["score"].to_numpy(dtype=float),
+                frame["run"].to_numpy(),
+                samples,
+                clusters=frame["account_id"].to_numpy(),
             )
         except ValueError:
             reason = "no run has both accounts that converted and accounts that did not"
@@ -393,9 +427,9 @@ def validate(
     `reference` maps inputs to their values in training; when None, the earliest evaluable
     run's values are the reference.
 
-    NOTE: pooled figures count an account once per evaluable run, and one account's
-    conversions in runs weeks apart are not independent. So the pooled intervals are too
-    narrow when runs overlap in time, unlike the per-run figures.
+    Pooled figures count an account once per evaluable run, but their intervals do not take
+    those rows for independent draws: rates use `effective_count`, and the AUC's bootstrap
+    resamples accounts with all their rows.
     """
     checked = backtest(store, outcomes, horizon_days, data_dir)
     pooled = pd.concat(

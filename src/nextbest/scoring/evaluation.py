@@ -116,40 +116,76 @@ def within_group_auc(
     groups: np.ndarray,
     samples: int = BOOTSTRAP_SAMPLES,
     seed: int = 0,
+    clusters: np.ndarray | None = None,
 ) -> tuple[float, float, float]:
     """Return the AUC over pairs from the same group only, with a bootstrap interval.
 
     Runs at different dates convert at different rates, so comparing a buyer of one run with a
-    non-buyer of another mixes the runs' base rates into the ranking. Positives and negatives
-    are resampled within each group.
+    non-buyer of another mixes the runs' base rates into the ranking. Without `clusters`,
+    positives and negatives are resampled within each group. With `clusters` (an account per
+    row, say), whole clusters are resampled with every row they have in every group, because one
+    account's rows in runs weeks apart are not independent draws.
     """
     outcomes, scores = _checked(outcomes, scores)
     parts = []
     for group in np.unique(groups):
         member = groups == group
-        positives = scores[member & (outcomes == 1)]
-        negatives = scores[member & (outcomes == 0)]
-        if len(positives) and len(negatives):
-            parts.append((positives, negatives))
+        positive, negative = member & (outcomes == 1), member & (outcomes == 0)
+        if positive.any() and negative.any():
+            parts.append((positive, negative))
     if not parts:
         raise ValueError("no group has both outcomes to rank")
-
-    def pooled(drawn: list[tuple[np.ndarray, np.ndarray]]) -> float:
-        pairs = sum(len(pos) * len(neg) for pos, neg in drawn)
-        return sum(_auc(pos, neg) * len(pos) * len(neg) for pos, neg in drawn) / pairs
-
     generator = np.random.default_rng(seed)
-    aucs = [
-        pooled(
-            [
-                (generator.choice(pos, len(pos)), generator.choice(neg, len(neg)))
-                for pos, neg in parts
-            ]
-        )
-        for _ in range(samples)
-    ]
-    low, high = np.percentile(aucs, [2.5, 97.5])
-    return pooled(parts), float(low), float(high)
+    if clusters is None:
+        rows = [(scores[positive], scores[negative]) for positive, negative in parts]
+        aucs = [
+            _pooled_auc(
+                [
+                    (generator.choice(pos, len(pos)), generator.choice(neg, len(neg)))
+                    for pos, neg in rows
+                ]
+            )
+            for _ in range(samples)
+        ]
+    else:
+        codes = pd.factorize(np.asarray(clusters))[0]
+        count = int(codes.max()) + 1
+        aucs = []
+        for _ in range(samples):
+            drawn = np.bincount(generator.integers(0, count, count), minlength=count)[codes]
+            aucs.append(
+                _pooled_weighted_auc(
+                    [
+                        (scores[positive], drawn[positive], scores[negative], drawn[negative])
+                        for positive, negative in parts
+                    ]
+                )
+            )
+    # A resample that drew no pair to compare has no AUC.
+    low, high = np.nanpercentile(aucs, [2.5, 97.5])
+    full = [(scores[positive], scores[negative]) for positive, negative in parts]
+    return _pooled_auc(full), float(low), float(high)
+
+
+def _pooled_auc(parts: list[tuple[np.ndarray, np.ndarray]]) -> float:
+    """Return the AUC over the pairs of each part, parts weighted by their number of pairs."""
+    pairs = sum(len(pos) * len(neg) for pos, neg in parts)
+    return sum(_auc(pos, neg) * len(pos) * len(neg) for pos, neg in parts) / pairs
+
+
+def _pooled_weighted_auc(
+    parts: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]],
+) -> float:
+    """Return `_pooled_auc` with each row counted as many times as its weight; NaN without pairs."""
+    wins = pairs = 0.0
+    for positives, positive_weights, negatives, negative_weights in parts:
+        order = np.argsort(negatives, kind="stable")
+        ranked, cumulative = negatives[order], np.r_[0.0, np.cumsum(negative_weights[order])]
+        below = cumulative[np.searchsorted(ranked, positives, side="left")]
+        tied = cumulative[np.searchsorted(ranked, positives, side="right")] - below
+        wins += float(positive_weights @ (below + tied / 2))
+        pairs += float(positive_weights.sum() * negative_weights.sum())
+    return wins / pairs if pairs else math.nan
 
 
 def evaluate(
