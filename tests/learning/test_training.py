@@ -9,7 +9,16 @@ import pandas as pd
 import pytest
 
 from nextbest.learning.datasets import TrainingSet, account_training_set
-from nextbest.learning.training import NotEnoughOutcomesError, source_quality, split, train
+from nextbest.learning.models import apply_overlay
+from nextbest.learning.training import (
+    NotEnoughOutcomesError,
+    recomposed,
+    signal_weights,
+    source_quality,
+    split,
+    train,
+    weights_model,
+)
 from nextbest.scoring.config import load_config
 from tests.learning.conftest import deal_folder
 
@@ -156,3 +165,77 @@ def test_train_rejects_starving_test_fraction(deals, tmp_path: Path) -> None:
         with pytest.raises(NotEnoughOutcomesError) as raised:
             train(training, load_config(config_file))
         assert str(raised.value) == message
+
+
+def _fit_deals(rows: int = 600, seed: int = 3) -> TrainingSet:
+    """Deals whose outcome follows the employee-band match only, with industry noise.
+
+    Points are the default config's fit weights (industry 35, employees 20) times a match of 0.2
+    or 1. Accounts with a full employee match win 60% of the time, the others 20%.
+    """
+    generator = np.random.default_rng(seed)
+    industry = 35 * generator.choice([0.2, 1.0], rows)
+    employees = 20 * generator.choice([0.2, 1.0], rows)
+    won = generator.random(rows) < np.where(employees == 20, 0.6, 0.2)
+    features = pd.DataFrame({"fit:industry": industry, "fit:employees": employees})
+    fit = np.clip(industry + employees, 0, 100)
+    components = pd.DataFrame(
+        {"fit": fit, "intent": 0.0, "relationship": 0.0, "engagement": 0.0, "negative": 0.0}
+    )
+    return TrainingSet("accounts", "won", features, won.astype(int), None, components=components)
+
+
+def test_signal_weights_follow_coefficients() -> None:
+    training = _fit_deals()
+    config = load_config()
+    train_rows, test_rows, _ = split(training, 0.3)
+    rows = training.features.iloc[train_rows]
+    model = weights_model(rows).fit(rows, training.labels[train_rows])
+
+    result = signal_weights(
+        training, model, train_rows, test_rows, config, dict(config.composite.weights)
+    )
+
+    factors = {row["signal"]: row["factor"] for row in result["signals"]}
+    assert factors["fit:employees"] > 1.5
+    assert factors["fit:industry"] < 0.2
+    means = rows.mean()
+    # The fit points of an average training row stay the same: only their mix changes.
+    assert sum(factors[name] * means[name] for name in factors) == pytest.approx(
+        means.sum(), rel=1e-3
+    )
+    assert result["learned"] == {
+        "fit.weights.industry": round(35 * factors["fit:industry"], 2),
+        "fit.weights.employees": round(20 * factors["fit:employees"], 2),
+    }
+    assert result["test_auc_learned"] > result["test_auc_configured"] + 0.05
+
+
+def test_train_applies_signal_weights() -> None:
+    training = _fit_deals()
+    config = load_config()
+
+    trained = train(training, config)
+
+    learned = trained.report["signal_weights"]["learned"]
+    assert trained.report["signal_weights"]["reason"] is None
+    assert trained.overlay["fit"] == {
+        "weights": {
+            "industry": learned["fit.weights.industry"],
+            "employees": learned["fit.weights.employees"],
+        }
+    }
+    weights = apply_overlay(config, trained.overlay).fit.weights
+    assert weights["employees"] == learned["fit.weights.employees"]
+    assert weights["revenue"] == config.fit.weights["revenue"]
+
+
+def test_recomposed_matches_scoring_core(deals) -> None:
+    training, config = deals
+    components = training.components
+    weights = dict(config.composite.weights)
+    blend = sum(weights[name] * components[name] for name in weights) - components["negative"]
+
+    assert recomposed(training.points, config, weights) == pytest.approx(
+        np.clip(blend.to_numpy(), 0, 100) / 100
+    )

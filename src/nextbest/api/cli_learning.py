@@ -208,6 +208,24 @@ def _print_report(record: ModelRecord, elapsed: float) -> None:
                 f"configured weights, {composite['test_auc_learned']:.3f} with the learned ones",
                 markup=False,
             )
+    signals = report.get("signal_weights")
+    if signals and signals.get("learned"):
+        applied = any(name in record.overlay for name in ("fit", "relationship"))
+        out.print(
+            "Fit and relationship settings " + ("learned:" if applied else "learned but not used:")
+        )
+        for row in signals["signals"]:
+            changes = ", ".join(
+                f"{path} {row['configured'][path]:g} → {value:g}"
+                for path, value in row["learned"].items()
+            )
+            out.print(f"  {row['text']}: {changes}", markup=False)
+        if "test_auc_learned" in signals:
+            out.print(
+                f"  held-out AUC of the score: {signals['test_auc_configured']:.3f} with the "
+                f"configured settings, {signals['test_auc_learned']:.3f} with the learned ones",
+                markup=False,
+            )
     for row in report.get("half_lives", []):
         if row["learned"]:
             out.print(

@@ -73,6 +73,9 @@ class TrainingSet:
     notes: list[str] = field(default_factory=list)
     # Account level: the four components and negative per row, for learning composite weights.
     components: pd.DataFrame | None = None
+    # Account level: every signal family's points per row, constant columns included, from which
+    # the scoring core's components follow exactly.
+    points: pd.DataFrame | None = None
     # Account level: decayed activity counts per type and half-life, for learning decay.
     decay: dict[str, dict[float, np.ndarray]] = field(default_factory=dict)
     # Names to exclude that match no column, so a typo is not silently ignored.
@@ -542,7 +545,8 @@ def account_training_set(
         and column.split(":", 1)[0] in (*COMPONENTS, "negative")
         and ":" in column
     ]
-    features = table[families].astype(float).fillna(0.0)
+    points = table[families].astype(float).fillna(0.0)
+    features = points.copy()
     left_out: dict[str, str] = {}
     for column in ("product", "lead_source"):
         if table[column].notna().any():
@@ -569,6 +573,7 @@ def account_training_set(
         left_out=left_out,
         notes=notes + report.warnings,
         components=table[[*COMPONENTS, "negative"]].astype(float).fillna(0.0),
+        points=points,
         decay=decay,
         unmatched_exclude=unmatched,
     )

@@ -32,12 +32,13 @@ from nextbest.learning.datasets import TrainingSet
 from nextbest.scoring.config import ScoringConfig
 from nextbest.scoring.errors import NextbestError
 from nextbest.scoring.evaluation import LEAKAGE_AUC, evaluate, leaky_columns, smoothed_rates
-from nextbest.scoring.scores import COMPONENTS
+from nextbest.scoring.scores import COMPONENTS, component_scales, saturate
 
 # Categories seen fewer times than this in training share one "infrequent" level.
 MIN_CATEGORY_ROWS = 10
-# A learned half-life replaces the configured one only when it ranks outcomes this much better.
-HALF_LIFE_GAIN = 0.005
+# A learned half-life, or a learned set of fit and relationship settings, replaces the configured
+# one only when it ranks outcomes this much better (AUC).
+MIN_AUC_GAIN = 0.005
 # Weights shown in reports and on the command line.
 SHOWN_WEIGHTS = 15
 TEST_POINTS = 5000
@@ -45,6 +46,25 @@ TEST_POINTS = 5000
 CROSS_VALIDATION_FOLDS = 5
 # Smoothed lead-source rates closer together than this carry no usable difference.
 SOURCE_SPREAD = 0.01
+# The settings that a signal's points are directly proportional to, by signal family. A fit
+# signal is its weight times a 0-1 match, and each relationship signal is its setting times a
+# capped count (open pipeline: two settings). Activity points also feed engagement velocity and
+# the buying group, so scaling them would change more than their own signal: they are not here.
+SIGNAL_SETTINGS: dict[str, tuple[str, ...]] = {
+    "fit:industry": ("fit.weights.industry",),
+    "fit:employees": ("fit.weights.employees",),
+    "fit:revenue": ("fit.weights.revenue",),
+    "fit:geography": ("fit.weights.geography",),
+    "fit:personas": ("fit.weights.personas",),
+    "relationship:open_pipeline": (
+        "relationship.open_opportunity",
+        "relationship.open_amount_points",
+    ),
+    "relationship:won_deals": ("relationship.won_opportunity",),
+    "relationship:customer": ("relationship.customer",),
+    "relationship:meetings": ("relationship.meeting",),
+    "relationship:contacts": ("relationship.contact",),
+}
 
 
 class NotEnoughOutcomesError(NextbestError):
@@ -325,6 +345,135 @@ def composite_weights(
     return result
 
 
+def _setting(config: ScoringConfig, path: str) -> float:
+    value: Any = config
+    for part in path.split("."):
+        value = value[part] if isinstance(value, dict) else getattr(value, part)
+    return float(value)
+
+
+def recomposed(
+    features: pd.DataFrame,
+    config: ScoringConfig,
+    weights: dict[str, float],
+    factors: dict[str, float] | None = None,
+) -> np.ndarray:
+    """Return each row's score (0 to 1) from its signal families' points, each times its factor.
+
+    The components are the scoring core's: fit and negative points clipped at 100, the others
+    saturated at their scale.
+    """
+    factors = factors or {}
+    blend = np.zeros(len(features))
+    negative = np.zeros(len(features))
+    for component in (*COMPONENTS, "negative"):
+        columns = [column for column in features.columns if column.startswith(f"{component}:")]
+        raw = np.zeros(len(features))
+        for column in columns:
+            raw += features[column].to_numpy(dtype=float) * factors.get(column, 1.0)
+        if component == "negative":
+            negative = np.clip(raw, 0, 100)
+        elif component == "fit":
+            blend += weights.get(component, 0.0) * np.clip(raw, 0, 100)
+        else:
+            blend += weights.get(component, 0.0) * saturate(
+                raw, component_scales(config)[component]
+            )
+    return np.clip(blend - negative, 0, 100) / 100
+
+
+def signal_weights(
+    training: TrainingSet,
+    model: Pipeline,
+    train: np.ndarray,
+    test: np.ndarray,
+    config: ScoringConfig,
+    composite: dict[str, float],
+) -> dict[str, Any]:
+    """Turn the weights model's coefficients into fit weights and relationship points.
+
+    Within a component, each signal's settings are multiplied by its coefficient per point over
+    the component's average coefficient, the average weighted by each signal's mean points in
+    training. So the component's mean points stay the same and only its mix changes. A signal
+    that lowers the odds gets 0. A signal with points on fewer than MIN_CATEGORY_ROWS training
+    rows keeps its settings. The held-out rows compare the score with both sets of settings.
+    """
+    prepare: ColumnTransformer = model.named_steps["prepare"]
+    names = list(prepare.get_feature_names_out())
+    coefficients = dict(zip(names, model.named_steps["model"].coef_[0], strict=True))
+    numeric, _ = _kinds(training.features)
+    scaler = prepare.named_transformers_["number"].named_steps["scale"]
+    scales = dict(zip(numeric, scaler.scale_, strict=False))
+    rows = training.features.iloc[train]
+    factors: dict[str, float] = {}
+    result: dict[str, Any] = {"signals": [], "learned": None, "reason": None}
+    for component in ("fit", "relationship"):
+        families = [
+            family
+            for family in SIGNAL_SETTINGS
+            if family.startswith(f"{component}:")
+            and family in coefficients
+            and int((rows[family] != 0).sum()) >= MIN_CATEGORY_ROWS
+        ]
+        if not families:
+            continue
+        per_point = {family: coefficients[family] / scales[family] for family in families}
+        means = {family: float(rows[family].mean()) for family in families}
+        average = sum(max(per_point[family], 0.0) * means[family] for family in families) / sum(
+            means.values()
+        )
+        if average <= 0:
+            continue
+        for family in families:
+            factors[family] = max(per_point[family], 0.0) / average
+            settings = {path: _setting(config, path) for path in SIGNAL_SETTINGS[family]}
+            result["signals"].append(
+                {
+                    "signal": family,
+                    "coefficient_per_point": round(float(per_point[family]), 6),
+                    "factor": round(factors[family], 4),
+                    "configured": settings,
+                    "learned": {
+                        path: round(value * factors[family], 2) for path, value in settings.items()
+                    },
+                    "text": f"{family}: each point "
+                    f"{_odds_text(math.exp(per_point[family]), _label_phrase(training))}",
+                }
+            )
+    if not factors:
+        result["reason"] = (
+            "no fit or relationship signal has points on enough training rows and raises the "
+            "odds of winning"
+        )
+        return result
+    outcomes = training.labels[test]
+    if 0 < outcomes.sum() < len(outcomes):
+        points = training.features if training.points is None else training.points
+        held_out = points.iloc[test]
+        result["test_auc_configured"] = round(
+            float(roc_auc_score(outcomes, recomposed(held_out, config, composite))), 4
+        )
+        result["test_auc_learned"] = round(
+            float(roc_auc_score(outcomes, recomposed(held_out, config, composite, factors))), 4
+        )
+    result["learned"] = {
+        path: value for row in result["signals"] for path, value in row["learned"].items()
+    }
+    return result
+
+
+def settings_overlay(settings: dict[str, float]) -> dict[str, Any]:
+    """Nest dotted settings into an overlay: {"fit.weights.industry": 20} → {"fit": {...}}."""
+    overlay: dict[str, Any] = {}
+    for path, value in settings.items():
+        *parents, name = path.split(".")
+        level = overlay
+        for parent in parents:
+            level = level.setdefault(parent, {})
+        level[name] = value
+    return overlay
+
+
 def learn_half_lives(
     training: TrainingSet, train: np.ndarray, config: ScoringConfig
 ) -> list[dict[str, Any]]:
@@ -357,7 +506,7 @@ def learn_half_lives(
         row["auc_by_half_life"] = {f"{key:g}": round(value, 4) for key, value in aucs.items()}
         row["auc_best"] = round(aucs[best], 4)
         row["auc_configured"] = round(aucs[nearest], 4)
-        if aucs[best] - aucs[nearest] >= HALF_LIFE_GAIN:
+        if aucs[best] - aucs[nearest] >= MIN_AUC_GAIN:
             row["learned"] = best
         else:
             row["reason"] = (
@@ -540,6 +689,17 @@ def train(
         elif composite["learned"] is not None:
             composite["reason"] = supported
             report["warnings"].append(f"the configured composite weights stay: {supported}")
+        blend = overlay.get("composite", {}).get("weights", dict(config.composite.weights))
+        signals = signal_weights(training, models["logistic"], train_rows, test_rows, config, blend)
+        report["signal_weights"] = signals
+        if signals["learned"] is not None:
+            signals["reason"] = _supported(signals, headline, MIN_AUC_GAIN)
+            if signals["reason"] is None:
+                overlay |= settings_overlay(signals["learned"])
+            else:
+                report["warnings"].append(
+                    f"the configured fit and relationship settings stay: {signals['reason']}"
+                )
         half_lives = learn_half_lives(training, train_rows, config)
         report["half_lives"] = half_lives
         learned = {row["type"]: row["learned"] for row in half_lives if row["learned"]}
@@ -592,8 +752,14 @@ def _cross_validated_auc(features: pd.DataFrame, labels: np.ndarray, seed: int) 
         }
 
 
-def _supported(composite: dict[str, Any], headline: dict[str, Any]) -> str | None:
-    """Why the learned composite weights should not replace the configured ones, or None."""
+def _supported(
+    composite: dict[str, Any], headline: dict[str, Any], min_gain: float = 0.0
+) -> str | None:
+    """Return why learned weights should not replace the configured ones, or None.
+
+    They must rank the held-out outcomes better than the configured ones, by at least
+    `min_gain` in AUC when it is above 0.
+    """
     if headline["auc_low"] <= 0.5:
         return (
             f"no model ranks the held-out outcomes better than chance (AUC {headline['auc']:.3f}, "
@@ -605,6 +771,11 @@ def _supported(composite: dict[str, Any], headline: dict[str, Any]) -> str | Non
         return (
             f"the learned weights rank the held-out outcomes no better (AUC {learned:.3f}) "
             f"than the configured ones ({configured:.3f})"
+        )
+    if learned is not None and configured is not None and learned - configured < min_gain:
+        return (
+            f"the learned settings raise the held-out AUC by {learned - configured:.3f} only "
+            f"({configured:.3f} to {learned:.3f}), less than the {min_gain} required"
         )
     return None
 

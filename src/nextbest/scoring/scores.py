@@ -21,7 +21,7 @@ def saturate(raw: np.ndarray | pd.Series, scale: float) -> np.ndarray:
     return 100.0 * (1.0 - np.exp(-np.asarray(raw, dtype=float) / scale))
 
 
-def _component_scales(config: ScoringConfig) -> dict[str, float]:
+def component_scales(config: ScoringConfig) -> dict[str, float]:
     return {
         "intent": config.intent.scale,
         "relationship": config.relationship.scale,
@@ -79,7 +79,7 @@ def compute_components(
         GROUP BY a.account_id ORDER BY a.account_id
         """
     ).df()
-    scales = _component_scales(config)
+    scales = component_scales(config)
     frame = pd.DataFrame({"account_id": raw["account_id"]})
     frame["fit"] = np.clip(raw["fit_raw"].to_numpy(dtype=float), 0, 100)
     for component in SATURATING:
