@@ -428,6 +428,8 @@ def signal_weights(
         for family in families:
             factors[family] = max(per_point[family], 0.0) / average
             settings = {path: _setting(config, path) for path in SIGNAL_SETTINGS[family]}
+            # Odds read per the signal's first setting: a full fit match, one won deal.
+            unit = next(iter(settings.values())) or 1.0
             result["signals"].append(
                 {
                     "signal": family,
@@ -437,8 +439,8 @@ def signal_weights(
                     "learned": {
                         path: round(value * factors[family], 2) for path, value in settings.items()
                     },
-                    "text": f"{family}: each point "
-                    f"{_odds_text(math.exp(per_point[family]), _label_phrase(training))}",
+                    "text": f"{family}: each {unit:g} points "
+                    f"{_odds_text(math.exp(per_point[family] * unit), _label_phrase(training))}",
                 }
             )
     if not factors:
