@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from nextbest.api.cli import app
 from nextbest.learning.outcomes import load_outcomes
 from nextbest.learning.thresholds import lowest_cutoff, parse_capacity, propose_thresholds
+from nextbest.learning.validation import validate
 from nextbest.scoring.config import load_config
 from nextbest.scoring.errors import StoreError
 from nextbest.scoring.store import RunStore
@@ -280,3 +281,13 @@ def test_maven_crm_thresholds(maven_store: tuple[RunStore, Path]) -> None:
     assert result["snippet"] == "tiers: {A: 65.1, B: 58.8}"
     assert [row["weekly_accounts"] for row in result["proposed"]["tiers"]] == [13, 34, 38]
     assert [row["weekly_accounts"] for row in result["current"]["tiers"]] == [41, 44, 0]
+    # The current cut-offs are the config's, so each tier's backtest is validate's, whose
+    # intervals count an account seen in several runs once.
+    checked = validate(store, outcomes, data_dir=data_dir, samples=50)
+    qualified = [
+        (row["accounts"], row["rate_low"], row["rate_high"]) for row in result["current"]["tiers"]
+    ]
+    assert qualified[0] == (139, 0.918, 1.0)
+    assert qualified[0] == tuple(
+        checked["tiers"][0][key] for key in ("accounts", "rate_low", "rate_high")
+    )

@@ -609,3 +609,12 @@ def test_reversed_over_all_runs_is_warned(store: RunStore, tmp_path: Path) -> No
         "Over the 2 runs the ranking is reversed: higher scores converted less often (AUC "
         "0.00, 95% interval 0.00 to 0.00)."
     )
+
+
+def test_cli_validate_rejects_huge_horizon(two_runs: RunStore) -> None:
+    result = _invoke("validate", "--db", two_runs.url, "--horizon-days", "3000000")
+
+    assert result.exit_code == 2
+    assert "Invalid value for '--horizon-days'" in result.output
+    words = " ".join(result.output.replace("│", " ").split())
+    assert "Input should be less than or equal to 3650" in words

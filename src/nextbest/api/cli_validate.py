@@ -42,12 +42,16 @@ ConfigOption = Annotated[
         show_default=False,
     ),
 ]
+# Ten years: a longer wait for a conversion says nothing about a weekly list.
+MAX_HORIZON_DAYS = 3650
 HorizonOption = Annotated[
     int,
     typer.Option(
         "--horizon-days",
         min=1,
-        help="Days after a run's as-of date in which a won deal counts as a conversion.",
+        max=MAX_HORIZON_DAYS,
+        help="Days after a run's as-of date in which a won deal counts as a conversion "
+        f"(1 to {MAX_HORIZON_DAYS:,}).",
     ),
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]

@@ -138,7 +138,10 @@ def propose_thresholds(
             )
     proposed = {"A": cut_a, "B": cut_b}
 
-    evaluated = pd.concat([frame for _, frame in checked.evaluated], ignore_index=True)
+    # The run column makes pooled intervals count an account in several runs once.
+    evaluated = pd.concat(
+        [frame.assign(run=run.run_id) for run, frame in checked.evaluated], ignore_index=True
+    )
     evaluated = evaluated[evaluated["qualified"]]
     return {
         "capacity": capacity,
