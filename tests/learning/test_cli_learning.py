@@ -122,6 +122,16 @@ def test_train_rejects_bad_options(tmp_path: Path, db: str) -> None:
     assert result.stderr == (
         "error: --exclude: no column named 'fit:industri'; did you mean 'fit:industry'?\n"
     )
+    # The amount is always left out, so naming it excludes nothing more and is no error.
+    other = f"sqlite:///{tmp_path / 'other.db'}"
+    result = _invoke("train", str(data), "--exclude", "opportunity:amount", "--db", other)
+    assert result.exit_code == 0, result.output
+    result = _invoke("train", str(data), "--exclude", "Nope", "--db", db)
+    assert result.exit_code == 2
+    assert result.stderr.startswith(
+        "error: --exclude: no column named 'Nope'; the features are "
+        "'engagement:activity:pricing_page_view', "
+    )
     result = _invoke("train", str(data), "--seed", "-1", "--db", db)
     assert result.exit_code == 2
     strict = tmp_path / "strict.yaml"

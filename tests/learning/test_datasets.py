@@ -123,7 +123,7 @@ def test_lead_set_invalid_label_row(tmp_path: Path) -> None:
     with pytest.raises(InputError) as raised:
         lead_training_set(folder, load_config(), label="Outcome")
     assert str(raised.value) == (
-        "contacts.csv, row 4, column 'Outcome': label is neither true nor false: 'maybe' "
+        "contacts.csv, row 4, column 'Outcome': invalid yes/no value: 'maybe' "
         "(expected 1/0, yes/no, true/false or a value listed in normalize.true_values and "
         "normalize.false_values)"
     )
@@ -162,3 +162,39 @@ def test_typed_features_commas() -> None:
     assert typed["Revenue"].tolist() == [1200.0, 3400000.0, 5.0]
     # "1,234" reads as 1234 or as 1.234: left as text rather than guessed.
     assert typed["Either"].tolist() == ["1,234", "2,000", None]
+
+
+def test_lead_set_rejects_infinite_numbers(tmp_path: Path) -> None:
+    rows = [f"C{index},{index % 2},{index}" for index in range(40)]
+    rows[3] = "C3,1,inf"
+    rows[7] = "C7,1,1e400"
+    rows[8] = "C8,0,-2e15"
+    folder = write_files(
+        tmp_path / "data", {"contacts.csv": "contact_id,Won,Visits\n" + "\n".join(rows) + "\n"}
+    )
+
+    with pytest.raises(InputError) as raised:
+        lead_training_set(folder, load_config(), label="Won")
+
+    expected = "(expected a finite number between -1e+15 and 1e+15)"
+    assert str(raised.value).splitlines() == [
+        f"contacts.csv, row 5, column 'Visits': invalid number: 'inf' {expected}",
+        f"contacts.csv, row 9, column 'Visits': invalid number: '1e400' {expected}",
+        f"contacts.csv, row 10, column 'Visits': invalid number: '-2e15' {expected}",
+    ]
+
+
+def test_lead_set_counts_unlisted_labels(tmp_path: Path) -> None:
+    rows = "".join(f"C{index},maybe,{index}\n" for index in range(25))
+    folder = write_files(tmp_path / "data", {"contacts.csv": "contact_id,Won,Visits\n" + rows})
+
+    with pytest.raises(InputError) as raised:
+        lead_training_set(folder, load_config(), label="Won")
+
+    problems = raised.value.problems
+    assert len(problems) == 11
+    assert (
+        str(problems[-1])
+        == "contacts.csv: 15 more rows with an invalid yes/no value in column 'Won'"
+    )
+    assert sum(problem.count for problem in problems) == 25

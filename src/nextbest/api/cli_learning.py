@@ -140,15 +140,28 @@ def train(
     _print_report(record, elapsed)
 
 
+# Feature names listed when an --exclude name matches none and resembles none.
+MAX_NAMES_SHOWN = 12
+
+
 def _check_excludes(training: TrainingSet, requested: tuple[str, ...]) -> None:
     """Reject --exclude names that match no column; note the config's, which may be shared."""
     from nextbest.api.console import usage_error
 
-    candidates = [*training.features.columns, *training.left_out]
+    features = [str(column) for column in training.features.columns]
+    # A column left out anyway, such as an opportunity's amount, is excluded already.
+    left_out = {column.strip().lower() for column in training.left_out}
     for name in training.unmatched_exclude:
+        if name.strip().lower() in left_out:
+            continue
         if name in requested:
-            close = difflib.get_close_matches(name, candidates, n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            close = difflib.get_close_matches(name, features, n=1)
+            if close:
+                hint = f"; did you mean {close[0]!r}?"
+            else:
+                shown = ", ".join(repr(column) for column in features[:MAX_NAMES_SHOWN])
+                more = ", ..." if len(features) > MAX_NAMES_SHOWN else ""
+                hint = f"; the features are {shown}{more}"
             usage_error("--exclude", f"no column named {name!r}{hint}")
         training.notes.append(f"learning.exclude names {name!r}, which is no column here")
 

@@ -57,7 +57,8 @@ SECRET_SETTINGS = {"openai_api_key", "slack_bot_token", "slack_signing_secret", 
 def fail(error: NextbestError, files: str = "the input") -> NoReturn:
     """Print an error without a traceback and exit: 2 for bad input or config, 1 otherwise."""
     if isinstance(error, InputError) and len(error.problems) > 1:
-        err.print(f"[red]error:[/red] {len(error.problems)} problems in {files}:", markup=True)
+        total = sum(problem.count for problem in error.problems)
+        err.print(f"[red]error:[/red] {total:,} problems in {files}:", markup=True)
         for problem in error.problems:
             err.print(f"  {problem}", markup=False)
     else:

@@ -374,5 +374,5 @@ def _capped(problems: list[Problem], display: str) -> list[Problem]:
     hidden = len(problems) - MAX_PROBLEMS_PER_FILE
     return [
         *problems[:MAX_PROBLEMS_PER_FILE],
-        Problem(display, f"{hidden} more problems not listed"),
+        Problem(display, f"{hidden:,} more problems not listed", count=hidden),
     ]

@@ -40,8 +40,11 @@ DATED_TABLES = ("contacts", "activities", "intent", "opportunities")
 BASE_TABLES = ("accounts", *DATED_TABLES)
 # A text column with a distinct value on nearly every row names rows rather than describing them.
 IDENTIFIER_SHARE = 0.95
-# Invalid labels listed in one error; a column of free text would otherwise list every row.
+# Invalid values of a column listed in one error; a column of free text would otherwise list
+# every row.
 MAX_LABEL_PROBLEMS = 10
+# Larger numbers overflow the squares that scaling takes; no real count or amount is this large.
+MAX_NUMBER = 1e15
 # Contact columns that hold personal data or name the row; never features.
 PERSONAL_COLUMNS = ("contact_id", "account_id", "email", "phone", "first_name", "last_name")
 # Headers, after normalize_header, of columns that hold personal data even when not mapped.
@@ -278,6 +281,62 @@ def _whole_numbers(values: pd.Series) -> bool:
     return bool(len(present)) and bool(np.all(np.mod(present.to_numpy(dtype=float), 1) == 0))
 
 
+def _row_problems(
+    rows: pd.DataFrame,
+    files: list[str],
+    positions: np.ndarray,
+    column: str,
+    message: str,
+    expected: str,
+) -> list[Problem]:
+    """List the first MAX_LABEL_PROBLEMS invalid values of a column, then a line for the rest."""
+    problems = [
+        Problem(
+            files[int(rows["_file"].iloc[position])],
+            message,
+            row=int(rows["_row"].iloc[position]),
+            column=column,
+            value=str(rows[column].iloc[position]),
+            expected=expected,
+        )
+        for position in positions[:MAX_LABEL_PROBLEMS]
+    ]
+    hidden = len(positions) - len(problems)
+    if hidden:
+        file = files[int(rows["_file"].iloc[positions[MAX_LABEL_PROBLEMS]])]
+        problems.append(
+            Problem(
+                file,
+                f"{hidden:,} more {'row' if hidden == 1 else 'rows'} with an {message} in "
+                f"column {column!r}",
+                count=hidden,
+            )
+        )
+    return problems
+
+
+def _check_numbers(features: pd.DataFrame, rows: pd.DataFrame, files: list[str]) -> None:
+    """Raise InputError for numbers no model can learn from: infinite or beyond ±1e15."""
+    problems: list[Problem] = []
+    for column in features.columns:
+        if features[column].dtype == object:
+            continue
+        values = features[column].to_numpy(dtype=float)
+        invalid = np.isinf(values) | (np.abs(np.nan_to_num(values)) > MAX_NUMBER)
+        if invalid.any():
+            positions = rows.index.get_indexer(features.index[invalid])
+            problems += _row_problems(
+                rows,
+                files,
+                positions,
+                column,
+                "invalid number",
+                f"a finite number between {-MAX_NUMBER:g} and {MAX_NUMBER:g}",
+            )
+    if problems:
+        raise InputError(problems)
+
+
 def lead_training_set(
     data_dir: Path,
     config: ScoringConfig,
@@ -339,18 +398,15 @@ def lead_training_set(
         labels, bad = parse_labels(rows[label], config)
         if bad.any():
             raise InputError(
-                [
-                    Problem(
-                        all_files[int(rows["_file"].iloc[position])],
-                        "label is neither true nor false",
-                        row=int(rows["_row"].iloc[position]),
-                        column=label,
-                        value=str(rows[label].iloc[position]),
-                        expected="1/0, yes/no, true/false or a value listed in "
-                        "normalize.true_values and normalize.false_values",
-                    )
-                    for position in np.flatnonzero(bad.to_numpy())[:MAX_LABEL_PROBLEMS]
-                ]
+                _row_problems(
+                    rows,
+                    all_files,
+                    np.flatnonzero(bad.to_numpy()),
+                    label,
+                    "invalid yes/no value",
+                    "1/0, yes/no, true/false or a value listed in normalize.true_values and "
+                    "normalize.false_values",
+                )
             )
     assert label_column is not None
     mapped_away = {
@@ -382,7 +438,9 @@ def lead_training_set(
     features = typed_features(
         rows.loc[keep, [column for column in candidates if column not in left_out]],
         config.normalize.placeholders,
-    ).reset_index(drop=True)
+    )
+    _check_numbers(features, rows, all_files)
+    features = features.reset_index(drop=True)
     features = _screen(features, left_out)
     dates = rows.loc[keep, "created_at"].reset_index(drop=True)
     if dates.isna().all():

@@ -31,6 +31,9 @@ class Problem:
     column: str | None = None
     value: str | None = None
     expected: str | None = None
+    # How many invalid values the line stands for: more than 1 on a line such as "92 more rows
+    # with an invalid number", which summarises the values not listed.
+    count: int = 1
 
     def __str__(self) -> str:
         where = self.file

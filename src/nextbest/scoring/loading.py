@@ -437,7 +437,8 @@ class _FileLoader:
                     f"WHEN lower({text}) IN ({falsy}) THEN FALSE END"
                 )
                 column.expected = (
-                    "yes or no (true values: " + ", ".join(self.config.normalize.true_values) + ")"
+                    f"yes or no: one of {', '.join(self.config.normalize.true_values)} or "
+                    f"{', '.join(self.config.normalize.false_values)}"
                 )
         return column
 
@@ -593,10 +594,11 @@ class _FileLoader:
                 problems.append(
                     Problem(
                         self.file.display,
-                        f"{invalid - len(examples)} more "
+                        f"{invalid - len(examples):,} more "
                         f"{'row' if invalid - len(examples) == 1 else 'rows'} with "
                         f"{'an' if message[0] in 'aeiou' else 'a'} {message} in column "
                         f"{column.source!r}",
+                        count=invalid - len(examples),
                     )
                 )
         return problems
