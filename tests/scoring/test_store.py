@@ -236,3 +236,14 @@ def test_reader_sees_whole_runs_during_save(
         assert readable == stored, f"run {run_id} stored {stored} accounts, {readable} readable"
     assert (latest.run_id, latest.accounts) == (saved.run_id, 4000)
     assert len(store.accounts(saved.run_id)) == 4000
+
+
+def test_relative_folder_is_recorded_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_files(tmp_path / "data", SMALL_TABLES)
+    monkeypatch.chdir(tmp_path)
+
+    run = score_folder(Path("data"), load_config(), AS_OF)
+
+    assert run.data_dir == str(tmp_path / "data")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -215,7 +216,8 @@ def score_folder(
         config_hash=config.config_hash(),
         config=config.model_dump(mode="json"),
         input_fingerprint=input_fingerprint,
-        data_dir=str(data_dir),
+        # Absolute, so that commands run from another folder later still find it.
+        data_dir=os.path.abspath(data_dir),
         accounts=accounts,
         leads=leads,
         report=report,
