@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -674,6 +675,35 @@ def test_cli_rejects_bad_model_file(tmp_path: Path) -> None:
     assert "invalid JSON at line 1, column 19: Expecting value" in invalid.stderr
     assert other.exit_code == 2
     assert not (tmp_path / "report.html").exists()
+
+
+def test_cli_rejects_invalid_model_fields(tmp_path: Path) -> None:
+    db = f"sqlite:///{tmp_path / 'runs.db'}"
+    model = small_model() | {"auc": "high"}
+    del model["n_test"]
+    model_file = tmp_path / "model.json"
+    model_file.write_text(json.dumps(model), encoding="utf-8")
+    outside = copy.deepcopy(small_model())
+    outside["test"]["probabilities"][outside["chosen"]][0] = 1.5
+    outside_file = tmp_path / "outside.json"
+    outside_file.write_text(json.dumps(outside), encoding="utf-8")
+    out = tmp_path / "report.html"
+
+    result = _invoke("report", "--db", db, "--model-file", str(model_file), "--out", str(out))
+    beyond = _invoke("report", "--db", db, "--model-file", str(outside_file), "--out", str(out))
+
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "error: 2 problems in the model report:",
+        f"  {model_file}, column 'auc': invalid field: '\"high\"' (expected a number from 0 to 1)",
+        f"  {model_file}, column 'n_test': missing field (expected a whole number of 0 or more)",
+    ]
+    assert beyond.exit_code == 2
+    assert beyond.stderr.strip() == (
+        f"error: {outside_file}, column 'test': the model report's test probabilities for "
+        f"{outside['chosen']!r} must be 0 to 1 (expected the test section `train` writes)"
+    )
+    assert not out.exists()
 
 
 def test_cli_rejects_other_model_version(tmp_path: Path) -> None:

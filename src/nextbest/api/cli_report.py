@@ -51,6 +51,9 @@ def load_model_report(
             expected="a JSON object from `nextbest train`",
         )
         raise InputError([problem])
+    problems = _model_report_problems(report, str(model_file))
+    if problems:
+        raise InputError(problems)
     if version is not None and report.get("model_version") != version:
         problem = Problem(
             str(model_file),
@@ -61,6 +64,45 @@ def load_model_report(
         )
         raise InputError([problem])
     return report
+
+
+# The fields a model report must have for the report page, and what each must be.
+RATIOS = ("auc", "auc_low", "auc_high", "baseline_auc")
+COUNTS = ("n_train", "n_test")
+
+
+def _model_report_problems(report: dict[str, Any], display: str) -> list[Problem]:
+    """Return what makes a model report file unusable: missing or invalid fields."""
+    from nextbest.learning.report import check_test_set
+
+    problems = []
+
+    def invalid(field: str, expected: str) -> None:
+        value = report.get(field)
+        message = "missing field" if field not in report else "invalid field"
+        shown = None if field not in report else json.dumps(value)[:60]
+        problems.append(Problem(display, message, column=field, value=shown, expected=expected))
+
+    for field in ("model_version", "chosen"):
+        if not isinstance(report.get(field), str):
+            invalid(field, "a text")
+    for field in RATIOS:
+        value = report.get(field)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            invalid(field, "a number from 0 to 1")
+    for field in COUNTS:
+        value = report.get(field)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            invalid(field, "a whole number of 0 or more")
+    if not isinstance(report.get("models"), dict):
+        invalid("models", "an object of each model's figures")
+    if not isinstance(report.get("weights"), list):
+        invalid("weights", "a list of the logistic regression's weights")
+    if not problems and (reason := check_test_set(report)) is not None:
+        problems.append(
+            Problem(display, reason, column="test", expected="the test section `train` writes")
+        )
+    return problems
 
 
 def load_validation(store: RunStore) -> dict[str, Any] | None:

@@ -114,6 +114,12 @@ def _test_set(model: dict[str, Any] | None) -> _TestSet | str:
     return _TestSet(chosen, outcomes.astype(int), arrays)
 
 
+def check_test_set(model: dict[str, Any]) -> str | None:
+    """Return why a model report's test outcomes and probabilities cannot be plotted, or None."""
+    found = _test_set(model)
+    return found if isinstance(found, str) else None
+
+
 def _json_value(value: Any) -> Any:
     """Return a NumPy scalar as the Python number it contains, so the summary stays JSON."""
     return value.item() if isinstance(value, np.generic) else value
@@ -410,8 +416,9 @@ def _auc_text(figures: dict[str, Any]) -> str:
 
 
 def _noun(figures: dict[str, Any]) -> str:
+    # An account-level model learns from each won or lost deal, so its test rows are deals.
     level = figures["summary"].get("level")
-    return level if level in ("accounts", "leads") else "rows"
+    return {"accounts": "deals", "leads": "leads"}.get(level, "rows")
 
 
 def _summary_html(summary: dict[str, Any]) -> str:
@@ -491,7 +498,8 @@ def _caption(name: str, figure: dict[str, Any], noun: str) -> str:
         counts = sorted(point["count"] for point in figure["bins"])
         sizes = f"{counts[0]:,}" if counts[0] == counts[-1] else f"{counts[0]:,} to {counts[-1]:,}"
         return (
-            f"The test {noun} cut into ten groups of about equal size by predicted probability. "
+            f"The test {noun} cut into {len(counts)} groups by predicted probability, of about "
+            "equal size where tied probabilities allow (at most ten). "
             "Each point is a group's average predicted probability (across) against the share "
             "that converted (up). On the diagonal, a predicted 30% means 30 in 100 convert. "
             "Below it the model promises too much, above it too little. Each point here "
