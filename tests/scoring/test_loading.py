@@ -131,7 +131,7 @@ def test_unparseable_number(tmp_path: Path) -> None:
     )
     assert _problems(folder) == [
         "accounts.csv, row 2, column 'annual_revenue': invalid number: '12x' "
-        "(expected a number of 0 or more)"
+        "(expected a number of 0 or more, written with a decimal point)"
     ]
 
 
@@ -301,11 +301,11 @@ def test_numbers_that_would_mislead_are_rejected(tmp_path: Path) -> None:
         "accounts.csv, row 3, column 'employees': invalid whole number: '-5' "
         "(expected a whole number of 0 or more)",
         "accounts.csv, row 2, column 'annual_revenue': invalid number: '50000000,50' "
-        "(expected a number of 0 or more)",
+        "(expected a number of 0 or more, written with a decimal point)",
         "accounts.csv, row 3, column 'annual_revenue': invalid number: 'NaN' "
-        "(expected a number of 0 or more)",
+        "(expected a number of 0 or more, written with a decimal point)",
         "accounts.csv, row 4, column 'annual_revenue': invalid number: 'inf' "
-        "(expected a number of 0 or more)",
+        "(expected a number of 0 or more, written with a decimal point)",
     ]
 
 
@@ -365,5 +365,5 @@ def test_foreign_currency_needs_a_unit(tmp_path: Path) -> None:
     )
     assert _problems(folder) == [
         "accounts.csv, row 2, column 'annual_revenue': invalid number: '€5,000' "
-        "(expected a number of 0 or more)"
+        "(expected a number of 0 or more, written with a decimal point)"
     ]

@@ -401,6 +401,9 @@ class _FileLoader:
             if name in NON_NEGATIVE:
                 number = f"(CASE WHEN {number} >= 0 THEN {number} END)"
                 column.expected += " of 0 or more"
+            if kind is Kind.NUMBER and not native_number:
+                # "2,5" is rejected, and a reader used to decimal commas needs to know why.
+                column.expected += ", written with a decimal point"
             if kind is Kind.INTEGER:
                 number = f"TRY_CAST(round({number}) AS BIGINT)"
             column.value_sql = number
