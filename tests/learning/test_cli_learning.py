@@ -203,10 +203,13 @@ def test_train_maven_time_split(shared_data: Path, db: str) -> None:
     )
     assert (report["n_train"], report["n_test"], report["split"]) == (4690, 2021, "time")
     assert (report["train_until"], report["test_from"]) == ("2017-08-15", "2017-08-16")
-    assert report["notes"][:2] == [
+    assert report["notes"][:3] == [
         "6,711 won or lost opportunities at 15 monthly snapshots (2016-10 to 2017-12)",
         "1,589 open opportunities have no outcome yet and were left out",
+        "500 opportunities were rejected on loading (500 missing created_at)",
     ]
+    assert "fit" not in report["overlay"]
+    assert report["signal_weights"]["reason"].startswith("no model ranks the held-out outcomes")
     # Maven's outcomes do not follow anything known before the deal: every model is at chance,
     # and the configured weights stay.
     assert report["auc_low"] < 0.5 < report["auc_high"]

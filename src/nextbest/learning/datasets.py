@@ -596,6 +596,12 @@ def account_training_set(
         notes.append(f"{open_deals:,} open opportunities have no outcome yet and were left out")
     if unmatched:
         notes.append(f"{unmatched:,} won or lost opportunities name no known account")
+    rejected = report.tables["opportunities"].rejected
+    if rejected:
+        detail = ", ".join(f"{count:,} {why}" for why, count in rejected.items())
+        notes.append(
+            f"{sum(rejected.values()):,} opportunities were rejected on loading ({detail})"
+        )
     families = [
         column
         for column in table.columns
