@@ -159,9 +159,9 @@ def _check_excludes(training: TrainingSet, requested: tuple[str, ...]) -> None:
             if close:
                 hint = f"; did you mean {close[0]!r}?"
             else:
-                shown = ", ".join(repr(column) for column in features[:MAX_NAMES_SHOWN])
+                listed = ", ".join(repr(column) for column in features[:MAX_NAMES_SHOWN])
                 more = ", ..." if len(features) > MAX_NAMES_SHOWN else ""
-                hint = f"; the features are {shown}{more}"
+                hint = f"; the features are {listed}{more}"
             usage_error("--exclude", f"no column named {name!r}{hint}")
         training.notes.append(f"learning.exclude names {name!r}, which is no column here")
 

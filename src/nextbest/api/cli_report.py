@@ -80,8 +80,8 @@ def _model_report_problems(report: dict[str, Any], display: str) -> list[Problem
     def invalid(field: str, expected: str) -> None:
         value = report.get(field)
         message = "missing field" if field not in report else "invalid field"
-        shown = None if field not in report else json.dumps(value)[:60]
-        problems.append(Problem(display, message, column=field, value=shown, expected=expected))
+        text = None if field not in report else json.dumps(value)[:60]
+        problems.append(Problem(display, message, column=field, value=text, expected=expected))
 
     for field in ("model_version", "chosen"):
         if not isinstance(report.get(field), str):
