@@ -166,6 +166,16 @@ def _check_excludes(training: TrainingSet, requested: tuple[str, ...]) -> None:
         training.notes.append(f"learning.exclude names {name!r}, which is no column here")
 
 
+def _print_held_out(learned: dict[str, Any], what: str) -> None:
+    """Print the score's held-out AUC with the configured and the learned weights or settings."""
+    if "test_auc_learned" in learned:
+        out.print(
+            f"  held-out AUC of the score: {learned['test_auc_configured']:.3f} with the "
+            f"configured {what}, {learned['test_auc_learned']:.3f} with the learned ones",
+            markup=False,
+        )
+
+
 def _print_report(record: ModelRecord, elapsed: float) -> None:
     report = record.report
     split = (
@@ -215,12 +225,7 @@ def _print_report(record: ModelRecord, elapsed: float) -> None:
         )
         for text in composite.get("texts", []):
             out.print(f"  {text}", markup=False)
-        if "test_auc_learned" in composite:
-            out.print(
-                f"  held-out AUC of the score: {composite['test_auc_configured']:.3f} with the "
-                f"configured weights, {composite['test_auc_learned']:.3f} with the learned ones",
-                markup=False,
-            )
+        _print_held_out(composite, "weights")
     signals = report.get("signal_weights")
     if signals and signals.get("learned"):
         applied = any(name in record.overlay for name in ("fit", "relationship"))
@@ -232,13 +237,8 @@ def _print_report(record: ModelRecord, elapsed: float) -> None:
                 f"{path} {row['configured'][path]:g} → {value:g}"
                 for path, value in row["learned"].items()
             )
-            out.print(f"  {row['text']}: {changes}", markup=False)
-        if "test_auc_learned" in signals:
-            out.print(
-                f"  held-out AUC of the score: {signals['test_auc_configured']:.3f} with the "
-                f"configured settings, {signals['test_auc_learned']:.3f} with the learned ones",
-                markup=False,
-            )
+            out.print(f"  {changes} ({row['text']})", markup=False)
+        _print_held_out(signals, "settings")
     for row in report.get("half_lives", []):
         if row["learned"]:
             out.print(
