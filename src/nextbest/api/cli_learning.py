@@ -166,12 +166,12 @@ def _check_excludes(training: TrainingSet, requested: tuple[str, ...]) -> None:
         training.notes.append(f"learning.exclude names {name!r}, which is no column here")
 
 
-def _print_held_out(learned: dict[str, Any], what: str) -> None:
+def _print_held_out(learned: dict[str, Any], noun: str) -> None:
     """Print the score's held-out AUC with the configured and the learned weights or settings."""
     if "test_auc_learned" in learned:
         out.print(
             f"  held-out AUC of the score: {learned['test_auc_configured']:.3f} with the "
-            f"configured {what}, {learned['test_auc_learned']:.3f} with the learned ones",
+            f"configured {noun}, {learned['test_auc_learned']:.3f} with the learned ones",
             markup=False,
         )
 

@@ -42,7 +42,7 @@ ConfigOption = Annotated[
         show_default=False,
     ),
 ]
-# Ten years: a longer wait for a conversion says nothing about a weekly list.
+# Ten years: a conversion that takes longer is no evidence about a weekly list.
 MAX_HORIZON_DAYS = 3650
 HorizonOption = Annotated[
     int,

@@ -420,9 +420,11 @@ def signal_weights(
             continue
         per_point = {family: coefficients[family] / scales[family] for family in families}
         means = {family: float(rows[family].mean()) for family in families}
-        average = sum(max(per_point[family], 0.0) * means[family] for family in families) / sum(
-            means.values()
-        )
+        total = sum(means.values())
+        # Negative configured points could cancel out; then there is no mean to keep.
+        if total <= 0:
+            continue
+        average = sum(max(per_point[family], 0.0) * means[family] for family in families) / total
         if average <= 0:
             continue
         for family in families:
