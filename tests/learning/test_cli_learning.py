@@ -55,11 +55,13 @@ def test_train_then_score_uses_model(tmp_path: Path, learning_config: Path, db: 
     assert backtest.exit_code == 0, backtest.output
     validation = json.loads(_invoke("validate", "--db", db, "--json").stdout)
     assert validation["drift"]["reference"] == f"the training of model {model['version']}"
-    assert [row["input"] for row in validation["drift"]["inputs"]][:4] == [
+    assert [row["input"] for row in validation["drift"]["inputs"]] == [
         "fit",
         "intent",
         "relationship",
         "engagement",
+        "negative",
+        "score",
     ]
 
     page = tmp_path / "report.html"

@@ -20,6 +20,7 @@ from nextbest.learning.training import (
     weights_model,
 )
 from nextbest.scoring.config import load_config
+from nextbest.scoring.scores import spread_weights
 from tests.learning.conftest import deal_folder
 
 
@@ -232,10 +233,9 @@ def test_train_applies_signal_weights() -> None:
 
 def test_recomposed_matches_scoring_core(deals) -> None:
     training, config = deals
-    components = training.components
-    weights = dict(config.composite.weights)
-    blend = sum(weights[name] * components[name] for name in weights) - components["negative"]
+    weights = spread_weights(config.composite.weights, training.available)
 
+    assert training.available["intent"] is False
     assert recomposed(training.points, config, weights) == pytest.approx(
-        np.clip(blend.to_numpy(), 0, 100) / 100
+        training.components["composite"].to_numpy() / 100
     )

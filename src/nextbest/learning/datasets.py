@@ -74,11 +74,13 @@ class TrainingSet:
     # Column -> why it is not a feature.
     left_out: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
-    # Account level: the four components and negative per row, for learning composite weights.
+    # Account level: the four components, negative and the composite per row, as scored.
     components: pd.DataFrame | None = None
     # Account level: every signal family's points per row, constant columns included, from which
     # the scoring core's components follow exactly.
     points: pd.DataFrame | None = None
+    # Account level: which components had an input file, as scoring's effective weights need.
+    available: dict[str, bool] = field(default_factory=dict)
     # Account level: decayed activity counts per type and half-life, for learning decay.
     decay: dict[str, dict[float, np.ndarray]] = field(default_factory=dict)
     # Names to exclude that match no column, so a typo is not silently ignored.
@@ -551,7 +553,8 @@ def account_training_set(
                 date(day.year, day.month, 1) for day in pd.to_datetime(outcomes["created_at"])
             ]
             snapshots = sorted(outcomes["snapshot"].unique())
-            weights = effective_weights(config, available_components(report))
+            available = available_components(report)
+            weights = effective_weights(config, available)
             rows = []
             decay_rows = []
             for number, snapshot in enumerate(snapshots, start=1):
@@ -636,8 +639,9 @@ def account_training_set(
         sources=table["lead_source"] if table["lead_source"].notna().any() else None,
         left_out=left_out,
         notes=notes + report.warnings,
-        components=table[[*COMPONENTS, "negative"]].astype(float).fillna(0.0),
+        components=table[[*COMPONENTS, "negative", "composite"]].astype(float).fillna(0.0),
         points=points,
+        available=available,
         decay=decay,
         unmatched_exclude=unmatched,
     )

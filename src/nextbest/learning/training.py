@@ -33,7 +33,7 @@ from nextbest.learning.datasets import TrainingSet
 from nextbest.scoring.config import ScoringConfig
 from nextbest.scoring.errors import NextbestError
 from nextbest.scoring.evaluation import LEAKAGE_AUC, evaluate, leaky_columns, smoothed_rates
-from nextbest.scoring.scores import COMPONENTS, component_scales, saturate
+from nextbest.scoring.scores import COMPONENTS, component_scales, saturate, spread_weights
 
 # Categories seen fewer times than this in training share one "infrequent" level.
 MIN_CATEGORY_ROWS = 10
@@ -334,7 +334,9 @@ def composite_weights(
 
     def composite(weights: dict[str, float]) -> np.ndarray:
         rows = components.iloc[test]
-        blend = sum(weights[name] * rows[name] for name in COMPONENTS) - rows["negative"]
+        # As scoring does, a component without an input file passes its weight to the others.
+        spread = spread_weights(weights, training.available)
+        blend = sum(spread[name] * rows[name] for name in COMPONENTS) - rows["negative"]
         return np.clip(blend.to_numpy(dtype=float), 0, 100) / 100
 
     outcomes = training.labels[test]
@@ -362,7 +364,7 @@ def recomposed(
     """Return each row's score (0 to 1) from its signal families' points, each times its factor.
 
     The components are the scoring core's: fit and negative points clipped at 100, the others
-    saturated at their scale.
+    saturated at their scale. `weights` are the composite weights after `spread_weights`.
     """
     factors = factors or {}
     blend = np.zeros(len(features))
@@ -703,7 +705,10 @@ def _train(
         elif composite["learned"] is not None:
             composite["reason"] = supported
             report["warnings"].append(f"the configured composite weights stay: {supported}")
-        blend = overlay.get("composite", {}).get("weights", dict(config.composite.weights))
+        blend = spread_weights(
+            overlay.get("composite", {}).get("weights", dict(config.composite.weights)),
+            training.available,
+        )
         signals = signal_weights(training, models["logistic"], train_rows, test_rows, config, blend)
         report["signal_weights"] = signals
         if signals["learned"] is not None:
@@ -818,7 +823,8 @@ def _input_sample(training: TrainingSet, seed: int) -> dict[str, list[float]]:
     """Return training values of each scoring input, kept so drift can be measured later."""
     if training.components is None:
         return {}
-    frame = training.components
+    # A run's score is its composite, rounded, so drift compares the two.
+    frame = training.components.rename(columns={"composite": "score"})
     rows = np.arange(len(frame))
     if len(rows) > TEST_POINTS:
         rows = np.sort(np.random.default_rng(seed).choice(rows, TEST_POINTS, replace=False))

@@ -34,7 +34,12 @@ def effective_weights(config: ScoringConfig, available: dict[str, bool]) -> dict
 
     Without it, a folder with no intent file could never reach tier A, whatever its accounts do.
     """
-    weights = {component: config.composite.weights.get(component, 0.0) for component in COMPONENTS}
+    return spread_weights(config.composite.weights, available)
+
+
+def spread_weights(weights: dict[str, float], available: dict[str, bool]) -> dict[str, float]:
+    """Return composite weights with those of unavailable components spread over the others."""
+    weights = {component: weights.get(component, 0.0) for component in COMPONENTS}
     present = sum(weight for component, weight in weights.items() if available.get(component, True))
     if present <= 0:
         return weights
