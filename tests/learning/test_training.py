@@ -200,10 +200,9 @@ def test_signal_weights_follow_coefficients() -> None:
     factors = {row["signal"]: row["factor"] for row in result["signals"]}
     assert factors["fit:employees"] > 1.5
     assert factors["fit:industry"] < 0.2
-    means = rows.mean()
-    # The fit points of an average training row stay the same: only their mix changes.
-    assert sum(factors[name] * means[name] for name in factors) == pytest.approx(
-        means.sum(), rel=1e-3
+    # The weights still add up to the configured 55, so a full match keeps its points.
+    assert 35 * factors["fit:industry"] + 20 * factors["fit:employees"] == pytest.approx(
+        55, abs=0.01
     )
     assert result["learned"] == {
         "fit.weights.industry": round(35 * factors["fit:industry"], 2),
@@ -239,3 +238,23 @@ def test_recomposed_matches_scoring_core(deals) -> None:
     assert recomposed(training.points, config, weights) == pytest.approx(
         training.components["composite"].to_numpy() / 100
     )
+
+
+def test_signal_weights_capped_at_three() -> None:
+    # Only the geography match (weight 10 of 45) matters: keeping the sum would give it 45.
+    generator = np.random.default_rng(4)
+    industry = 35 * generator.choice([0.2, 1.0], 600)
+    geography = 10 * generator.choice([0.0, 1.0], 600)
+    won = generator.random(600) < np.where(geography == 10, 0.6, 0.2)
+    features = pd.DataFrame({"fit:industry": industry, "fit:geography": geography})
+    training = TrainingSet("accounts", "won", features, won.astype(int), None)
+    config = load_config()
+    train_rows, test_rows, _ = split(training, 0.3)
+    rows = features.iloc[train_rows]
+    model = weights_model(rows).fit(rows, training.labels[train_rows])
+
+    result = signal_weights(
+        training, model, train_rows, test_rows, config, dict(config.composite.weights)
+    )
+
+    assert result["learned"]["fit.weights.geography"] == 30.0

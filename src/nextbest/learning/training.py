@@ -47,6 +47,8 @@ TEST_POINTS = 5000
 CROSS_VALIDATION_FOLDS = 5
 # Smoothed lead-source rates closer together than this carry no usable difference.
 SOURCE_SPREAD = 0.01
+# No learned fit or relationship setting is more than this many times its configured value.
+MAX_SETTING_FACTOR = 3.0
 # The settings that a signal's points are directly proportional to, by signal family. A fit
 # signal is its weight times a 0-1 match, and each relationship signal is its setting times a
 # capped count (open pipeline: two settings). Activity points also feed engagement velocity and
@@ -395,21 +397,25 @@ def signal_weights(
 ) -> dict[str, Any]:
     """Turn the weights model's coefficients into fit weights and relationship points.
 
-    Within a component, each signal's settings are multiplied by its coefficient per point over
-    the component's average coefficient, the average weighted by each signal's mean points in
-    training. So the component's mean points stay the same and only its mix changes. A signal
-    that lowers the odds gets 0. A signal with points on fewer than MIN_CATEGORY_ROWS training
-    rows keeps its settings. The held-out rows compare the score with both sets of settings.
+    Within a component, each signal's new settings are proportional to its effect at its
+    configured settings (coefficient per point times points), scaled so that the component's
+    settings add up to what they did: a full fit match stays 100 points. A signal that lowers
+    the odds gets 0, and no setting grows more than MAX_SETTING_FACTOR times in one training.
+    A signal with points on fewer than MIN_CATEGORY_ROWS training rows keeps its settings. The
+    held-out rows compare the score with both sets of settings.
     """
+    numeric, _ = _kinds(training.features)
+    result: dict[str, Any] = {"signals": [], "learned": None, "reason": None, "notes": []}
+    if not numeric:
+        result["reason"] = "no signal's points are among the features"
+        return result
     prepare: ColumnTransformer = model.named_steps["prepare"]
     names = list(prepare.get_feature_names_out())
     coefficients = dict(zip(names, model.named_steps["model"].coef_[0], strict=True))
-    numeric, _ = _kinds(training.features)
     scaler = prepare.named_transformers_["number"].named_steps["scale"]
     scales = dict(zip(numeric, scaler.scale_, strict=False))
     rows = training.features.iloc[train]
     factors: dict[str, float] = {}
-    result: dict[str, Any] = {"signals": [], "learned": None, "reason": None}
     for component in ("fit", "relationship"):
         families = [
             family
@@ -421,16 +427,24 @@ def signal_weights(
         if not families:
             continue
         per_point = {family: coefficients[family] / scales[family] for family in families}
-        means = {family: float(rows[family].mean()) for family in families}
-        total = sum(means.values())
-        # Negative configured points could cancel out; then there is no mean to keep.
-        if total <= 0:
+        sizes = {
+            family: sum(_setting(config, path) for path in SIGNAL_SETTINGS[family])
+            for family in families
+        }
+        total = sum(sizes.values())
+        # A signal's effect at its configured settings: coefficient per point times its points.
+        effect = sum(max(per_point[family], 0.0) * sizes[family] for family in families)
+        if total <= 0 or min(sizes.values()) < 0:
+            result["notes"].append(f"{component} settings are not learned: one is negative")
             continue
-        average = sum(max(per_point[family], 0.0) * means[family] for family in families) / total
-        if average <= 0:
+        if effect <= 0:
+            result["notes"].append(
+                f"{component} settings are not learned: no {component} signal raises the odds"
+            )
             continue
         for family in families:
-            factors[family] = max(per_point[family], 0.0) / average
+            # New settings in proportion to the effect, adding up to the configured total.
+            factors[family] = min(MAX_SETTING_FACTOR, max(per_point[family], 0.0) * total / effect)
             settings = {path: _setting(config, path) for path in SIGNAL_SETTINGS[family]}
             # Odds read per the signal's first setting: a full fit match, one won deal.
             unit = next(iter(settings.values())) or 1.0
@@ -711,6 +725,7 @@ def _train(
         )
         signals = signal_weights(training, models["logistic"], train_rows, test_rows, config, blend)
         report["signal_weights"] = signals
+        report["notes"].extend(signals["notes"])
         if signals["learned"] is not None:
             signals["reason"] = _supported(signals, headline, MIN_AUC_GAIN)
             if signals["reason"] is None:
