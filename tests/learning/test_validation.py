@@ -13,9 +13,11 @@ from typer.testing import CliRunner
 from nextbest.api.cli import app
 from nextbest.learning.outcomes import load_outcomes
 from nextbest.learning.validation import (
+    effective_count,
     mark_conversions,
     population_stability_index,
     psi_reading,
+    ranking_figures,
     validate,
     wilson_interval,
 )
@@ -312,7 +314,7 @@ def test_pooled_rate_counts_repeated_accounts_once(store: RunStore, tmp_path: Pa
     printed = _invoke("validate", "--db", store.url, "--horizon-days", "90").stdout
     assert "│ B    │       40 │        20 │  50.0% │  29.5% to 70.5% │     2,000 │" in printed
     assert (
-        "Each interval counts an account seen in several runs as one account, not as "
+        "Each interval counts an account seen in several runs at most once, not as "
         "independent rows."
     ) in printed
 
@@ -618,3 +620,34 @@ def test_cli_validate_rejects_huge_horizon(two_runs: RunStore) -> None:
     assert "Invalid value for '--horizon-days'" in result.output
     words = " ".join(result.output.replace("│", " ").split())
     assert "Input should be less than or equal to 3650" in words
+
+
+def _pooled(converted: list[list[int]]) -> pd.DataFrame:
+    """Rows of accounts a0, a1, ... in runs r0, r1, ...: converted[run][account]."""
+    return pd.DataFrame(
+        [
+            {"run": f"r{run}", "account_id": f"a{account}", "converted": bool(flag), "score": 50.0}
+            for run, flags in enumerate(converted)
+            for account, flag in enumerate(flags)
+        ]
+    )
+
+
+def test_effective_count_at_most_accounts() -> None:
+    alternating = _pooled([[1, 0] * 25, [0, 1] * 25])
+    one_conversion = _pooled([[1] + [0] * 99] + [[0] * 100] * 3)
+
+    assert effective_count(alternating) == 50
+    assert effective_count(one_conversion) == 100
+    assert effective_count(_pooled([[0] * 100] * 4)) == 100
+
+
+def test_pooled_ranking_counts_accounts() -> None:
+    frame = _pooled([[1] + [0] * 199] * 5)
+
+    ranking = ranking_figures(frame, samples=50)
+
+    assert ranking["auc"] is None
+    assert ranking["reason"] == (
+        "only 1 account converted, too few to judge the ranking (at least 5 needed)"
+    )

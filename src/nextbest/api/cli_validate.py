@@ -281,7 +281,7 @@ def validate(
     out.print(_tier_table(result))
     if len(result["runs"]) > 1:
         out.print(
-            "Each interval counts an account seen in several runs as one account, "
+            "Each interval counts an account seen in several runs at most once, "
             "not as independent rows."
         )
     ranking = result["ranking"]

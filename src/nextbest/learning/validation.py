@@ -208,8 +208,9 @@ def effective_count(frame: pd.DataFrame) -> float:
 
     Rows pooled over runs repeat accounts, and an account that converted within the horizon of
     one run often did in the next run's too. Kish's design effect, the variance of the rate with
-    accounts as clusters over the variance if every row were independent, divides the rows. When
-    no account repeats, every row counts; when the rate is 0 or 1, each account counts once.
+    accounts as clusters over the variance if every row were independent, divides the rows.
+    The result is at most the number of distinct accounts, because a design effect estimated
+    from few conversions is unstable. When no account repeats, every row counts.
     """
     if "run" not in frame or frame["account_id"].is_unique:
         return float(len(frame))
@@ -223,7 +224,7 @@ def effective_count(frame: pd.DataFrame) -> float:
     residuals = np.bincount(codes, weights=converted - rate)
     clustered = clusters / (clusters - 1) * float(residuals @ residuals) / rows**2
     independent = rate * (1 - rate) / rows
-    return rows / max(1.0, clustered / independent)
+    return min(float(clusters), rows / max(1.0, clustered / independent))
 
 
 def rate_figures(frame: pd.DataFrame) -> dict[str, Any]:
@@ -297,7 +298,11 @@ def ranking_figures(frame: pd.DataFrame, samples: int = BOOTSTRAP_SAMPLES) -> di
     converted = frame["converted"].to_numpy(dtype=int)
     positives = int(converted.sum())
     negatives = len(converted) - positives
-    if positives in (0, len(converted)):
+    if "run" in frame and positives not in (0, len(converted)):
+        # Pooled over runs, one account converting in five runs is still one account.
+        positives = frame.loc[frame["converted"].astype(bool), "account_id"].nunique()
+        negatives = frame.loc[~frame["converted"].astype(bool), "account_id"].nunique()
+    if positives == 0 or negatives == 0:
         reason = "no account converted" if positives == 0 else "every account converted"
         return {"auc": None, "auc_low": None, "auc_high": None, "reason": reason}
     if min(positives, negatives) < MIN_RANKED:
