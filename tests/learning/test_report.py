@@ -780,3 +780,18 @@ def test_cli_refuses_outputs_it_must_not_replace(scored_db: str, tmp_path: Path)
         f"error: --out: {html_store} is the run store; write the report elsewhere\n"
     )
     assert store.read_bytes().startswith(b"SQLite format 3")
+
+
+def test_cli_rejects_malformed_weights(tmp_path: Path) -> None:
+    model_file = tmp_path / "model.json"
+    model_file.write_text(json.dumps(small_model() | {"weights": [1, 2]}), encoding="utf-8")
+
+    result = _invoke(
+        "report", "--db", f"sqlite:///{tmp_path / 'runs.db'}", "--model-file", str(model_file)
+    )
+
+    assert result.exit_code == 2
+    assert result.stderr.strip() == (
+        f"error: {model_file}, column 'weights': invalid field: '[1, 2]' (expected a list of "
+        "weights, each with a feature and a numeric coefficient)"
+    )

@@ -155,7 +155,7 @@ def _check_excludes(training: TrainingSet, requested: tuple[str, ...]) -> None:
         if name.strip().lower() in left_out:
             continue
         if name in requested:
-            close = difflib.get_close_matches(name, features, n=1)
+            close = difflib.get_close_matches(name, [*features, *training.left_out], n=1)
             if close:
                 hint = f"; did you mean {close[0]!r}?"
             else:

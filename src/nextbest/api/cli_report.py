@@ -71,6 +71,13 @@ RATIOS = ("auc", "auc_low", "auc_high", "baseline_auc")
 COUNTS = ("n_train", "n_test")
 
 
+def _is_weight(item: Any) -> bool:
+    if not isinstance(item, dict) or not isinstance(item.get("feature"), str):
+        return False
+    coefficient = item.get("coefficient")
+    return isinstance(coefficient, int | float) and not isinstance(coefficient, bool)
+
+
 def _model_report_problems(report: dict[str, Any], display: str) -> list[Problem]:
     """Return what makes a model report file unusable: missing or invalid fields."""
     from nextbest.learning.report import check_test_set
@@ -96,8 +103,11 @@ def _model_report_problems(report: dict[str, Any], display: str) -> list[Problem
             invalid(field, "a whole number of 0 or more")
     if not isinstance(report.get("models"), dict):
         invalid("models", "an object of each model's figures")
-    if not isinstance(report.get("weights"), list):
-        invalid("weights", "a list of the logistic regression's weights")
+    weights = report.get("weights")
+    if not isinstance(weights, list) or not all(_is_weight(item) for item in weights):
+        invalid("weights", "a list of weights, each with a feature and a numeric coefficient")
+    if not problems and not report["auc_low"] <= report["auc"] <= report["auc_high"]:
+        invalid("auc", f"between auc_low ({report['auc_low']}) and auc_high ({report['auc_high']})")
     if not problems and (reason := check_test_set(report)) is not None:
         problems.append(
             Problem(display, reason, column="test", expected="the test section `train` writes")
