@@ -16,6 +16,7 @@ from nextbest.scoring.evaluation import (
     evaluate,
     leaky_columns,
     lift_top_decile,
+    paired_auc_gain,
     single_column_auc,
     smoothed_rates,
     within_group_auc,
@@ -185,3 +186,16 @@ def test_within_group_auc_duplicate_run() -> None:
     assert twice == once
     assert rows_resampled[0] == once[0]
     assert rows_resampled[2] - rows_resampled[1] < 0.8 * (once[2] - once[1])
+
+
+def test_paired_auc_gain() -> None:
+    outcomes = np.array([1, 0] * 30)
+    before = np.linspace(0, 1, 60)
+    after = outcomes + before / 10
+
+    same = paired_auc_gain(outcomes, before, before, samples=100)
+    gain, low, high = paired_auc_gain(outcomes, before, after, samples=100)
+
+    assert same == (0.0, 0.0, 0.0)
+    assert gain == pytest.approx(1 - roc_auc_score(outcomes, before))
+    assert 0 < low <= gain <= high

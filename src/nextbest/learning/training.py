@@ -32,13 +32,18 @@ from threadpoolctl import threadpool_limits
 from nextbest.learning.datasets import TrainingSet
 from nextbest.scoring.config import ScoringConfig
 from nextbest.scoring.errors import NextbestError
-from nextbest.scoring.evaluation import LEAKAGE_AUC, evaluate, leaky_columns, smoothed_rates
+from nextbest.scoring.evaluation import (
+    LEAKAGE_AUC,
+    evaluate,
+    leaky_columns,
+    paired_auc_gain,
+    smoothed_rates,
+)
 from nextbest.scoring.scores import COMPONENTS, component_scales, saturate, spread_weights
 
 # Categories seen fewer times than this in training share one "infrequent" level.
 MIN_CATEGORY_ROWS = 10
-# A learned half-life, or a learned set of fit and relationship settings, replaces the configured
-# one only when it ranks outcomes this much better (AUC).
+# A learned half-life replaces the configured one only when it ranks outcomes this much better.
 MIN_AUC_GAIN = 0.005
 # Weights shown in reports and on the command line.
 SHOWN_WEIGHTS = 15
@@ -471,12 +476,12 @@ def signal_weights(
     if 0 < outcomes.sum() < len(outcomes):
         points = training.features if training.points is None else training.points
         held_out = points.iloc[test]
-        result["test_auc_configured"] = round(
-            float(roc_auc_score(outcomes, recomposed(held_out, config, composite))), 4
-        )
-        result["test_auc_learned"] = round(
-            float(roc_auc_score(outcomes, recomposed(held_out, config, composite, factors))), 4
-        )
+        before = recomposed(held_out, config, composite)
+        after = recomposed(held_out, config, composite, factors)
+        result["test_auc_configured"] = round(float(roc_auc_score(outcomes, before)), 4)
+        result["test_auc_learned"] = round(float(roc_auc_score(outcomes, after)), 4)
+        _, low, high = paired_auc_gain(outcomes, before, after)
+        result["test_gain_low"], result["test_gain_high"] = round(low, 4), round(high, 4)
     result["learned"] = {
         path: value for row in result["signals"] for path, value in row["learned"].items()
     }
@@ -727,7 +732,15 @@ def _train(
         report["signal_weights"] = signals
         report["notes"].extend(signals["notes"])
         if signals["learned"] is not None:
-            signals["reason"] = _supported(signals, headline, MIN_AUC_GAIN)
+            signals["reason"] = _supported(signals, headline)
+            gain_low = signals.get("test_gain_low")
+            if signals["reason"] is None and gain_low is not None and gain_low <= 0:
+                signals["reason"] = (
+                    f"the learned settings raise the held-out AUC from "
+                    f"{signals['test_auc_configured']:.3f} to {signals['test_auc_learned']:.3f}, "
+                    f"but the gain's 95% interval ({gain_low:.3f} to "
+                    f"{signals['test_gain_high']:.3f}) includes no gain"
+                )
             if signals["reason"] is None:
                 overlay |= settings_overlay(signals["learned"])
             else:
@@ -786,13 +799,11 @@ def _cross_validated_auc(features: pd.DataFrame, labels: np.ndarray, seed: int) 
         }
 
 
-def _supported(
-    composite: dict[str, Any], headline: dict[str, Any], min_gain: float = 0.0
-) -> str | None:
+def _supported(composite: dict[str, Any], headline: dict[str, Any]) -> str | None:
     """Return why learned weights should not replace the configured ones, or None.
 
-    They must rank the held-out outcomes better than the configured ones, by at least
-    `min_gain` in AUC when it is above 0.
+    Some model must beat chance, and the learned weights must rank the held-out outcomes better
+    than the configured ones.
     """
     if headline["auc_low"] <= 0.5:
         return (
@@ -805,11 +816,6 @@ def _supported(
         return (
             f"the learned weights rank the held-out outcomes no better (AUC {learned:.3f}) "
             f"than the configured ones ({configured:.3f})"
-        )
-    if learned is not None and configured is not None and learned - configured < min_gain:
-        return (
-            f"the learned settings raise the held-out AUC by {learned - configured:.3f} only "
-            f"({configured:.3f} to {learned:.3f}), less than the {min_gain} required"
         )
     return None
 

@@ -99,6 +99,35 @@ def bootstrap_auc_interval(
     return float(low), float(high)
 
 
+def paired_auc_gain(
+    outcomes: np.ndarray,
+    before: np.ndarray,
+    after: np.ndarray,
+    samples: int = BOOTSTRAP_SAMPLES,
+    seed: int = 0,
+) -> tuple[float, float, float]:
+    """Return the AUC of `after` minus that of `before` on the same rows, with a 95% interval.
+
+    Each bootstrap sample draws the same rows for both scores, so the interval is of the gain,
+    which is much narrower than either AUC's own interval.
+    """
+    outcomes, before = _checked(outcomes, before)
+    after = np.asarray(after, dtype=float)
+    positives = np.flatnonzero(outcomes == 1)
+    negatives = np.flatnonzero(outcomes == 0)
+    generator = np.random.default_rng(seed)
+    gains = np.empty(samples)
+    for index in range(samples):
+        drawn_positives = generator.choice(positives, len(positives))
+        drawn_negatives = generator.choice(negatives, len(negatives))
+        gains[index] = _auc(after[drawn_positives], after[drawn_negatives]) - _auc(
+            before[drawn_positives], before[drawn_negatives]
+        )
+    gain = _auc(after[positives], after[negatives]) - _auc(before[positives], before[negatives])
+    low, high = np.percentile(gains, [2.5, 97.5])
+    return gain, float(low), float(high)
+
+
 def _auc(positives: np.ndarray, negatives: np.ndarray) -> float:
     """Return the Mann-Whitney AUC: the chance a positive outranks a negative, ties count half.
 
