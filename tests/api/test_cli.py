@@ -83,7 +83,7 @@ def test_bad_input_leaves_out_and_store_untouched(small_dir: Path, db: str, tmp_
     assert result.exit_code == 2
     assert result.stderr == (
         "error: accounts.csv, row 2, column 'employees': invalid whole number: 'many' "
-        "(expected a whole number of 0 or more)\n"
+        "(expected a whole number from 0 to 1e+15)\n"
     )
     assert out.read_bytes() == before
     runs = json.loads(_invoke("runs", "--db", db, "--json").stdout)

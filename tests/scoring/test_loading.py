@@ -131,7 +131,7 @@ def test_unparseable_number(tmp_path: Path) -> None:
     )
     assert _problems(folder) == [
         "accounts.csv, row 2, column 'annual_revenue': invalid number: '12x' "
-        "(expected a number of 0 or more, written with a decimal point)"
+        "(expected a number from 0 to 1e+15, written with a decimal point)"
     ]
 
 
@@ -299,13 +299,13 @@ def test_numbers_that_would_mislead_are_rejected(tmp_path: Path) -> None:
     )
     assert _problems(folder) == [
         "accounts.csv, row 3, column 'employees': invalid whole number: '-5' "
-        "(expected a whole number of 0 or more)",
+        "(expected a whole number from 0 to 1e+15)",
         "accounts.csv, row 2, column 'annual_revenue': invalid number: '50000000,50' "
-        "(expected a number of 0 or more, written with a decimal point)",
+        "(expected a number from 0 to 1e+15, written with a decimal point)",
         "accounts.csv, row 3, column 'annual_revenue': invalid number: 'NaN' "
-        "(expected a number of 0 or more, written with a decimal point)",
+        "(expected a number from 0 to 1e+15, written with a decimal point)",
         "accounts.csv, row 4, column 'annual_revenue': invalid number: 'inf' "
-        "(expected a number of 0 or more, written with a decimal point)",
+        "(expected a number from 0 to 1e+15, written with a decimal point)",
     ]
 
 
@@ -365,5 +365,22 @@ def test_foreign_currency_needs_a_unit(tmp_path: Path) -> None:
     )
     assert _problems(folder) == [
         "accounts.csv, row 2, column 'annual_revenue': invalid number: '€5,000' "
-        "(expected a number of 0 or more, written with a decimal point)"
+        "(expected a number from 0 to 1e+15, written with a decimal point)"
+    ]
+
+
+def test_numbers_beyond_1e15_are_rejected(tmp_path: Path) -> None:
+    folder = write_files(
+        tmp_path,
+        {
+            "accounts.csv": "account_id,name,annual_revenue\nA1,Acme,2e15\n",
+            "opportunities.csv": "opportunity_id,account_id,created_at,outcome,amount\n"
+            "O1,A1,2026-01-01,won,1e308\nO2,A1,2026-01-02,lost,-1e15\n",
+        },
+    )
+    assert _problems(folder) == [
+        "accounts.csv, row 2, column 'annual_revenue': invalid number: '2e15' "
+        "(expected a number from 0 to 1e+15, written with a decimal point)",
+        "opportunities.csv, row 2, column 'amount': invalid number: '1e308' "
+        "(expected a number between -1e+15 and 1e+15, written with a decimal point)",
     ]

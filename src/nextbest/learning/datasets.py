@@ -23,7 +23,7 @@ import yaml
 from nextbest.scoring.config import ScoringConfig, defaults_text
 from nextbest.scoring.errors import InputError, Problem
 from nextbest.scoring.identity import resolve_identities
-from nextbest.scoring.loading import LoadReport, load_tables
+from nextbest.scoring.loading import MAX_NUMBER, LoadReport, load_tables
 from nextbest.scoring.runs import apply_as_of
 from nextbest.scoring.scores import (
     COMPONENTS,
@@ -43,8 +43,6 @@ IDENTIFIER_SHARE = 0.95
 # Invalid values of a column listed in one error; a column of free text would otherwise list
 # every row.
 MAX_LABEL_PROBLEMS = 10
-# Larger numbers overflow the squares that scaling takes; no real count or amount is this large.
-MAX_NUMBER = 1e15
 # Contact columns that hold personal data or name the row; never features.
 PERSONAL_COLUMNS = ("contact_id", "account_id", "email", "phone", "first_name", "last_name")
 # Headers, after normalize_header, of columns that hold personal data even when not mapped.

@@ -24,6 +24,9 @@ from nextbest.scoring.sql import literal, quote, text_list
 MAX_EXAMPLES = 3
 OFFSET_FORMATS = ["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S.%f%z", "%Y-%m-%d %H:%M:%S%z"]
 NON_NEGATIVE = frozenset({"employees", "annual_revenue"})
+# Larger numbers are errors: 1e15 dollars is about ten times the world's yearly output, and sums
+# of numbers near the float limit (1e308) overflow to infinity.
+MAX_NUMBER = 1e15
 CLEAN_PREFIX = "__nextbest_clean_"
 OUTCOME_SYNONYMS = {
     "closed won": "won",
@@ -396,11 +399,16 @@ class _FileLoader:
                     number = f"COALESCE({number}, round(({low} + {high}) / 2), {plus})"
             if unit != 1.0:
                 number = f"({number} * {unit!r})"
-            number = f"(CASE WHEN isfinite({number}) THEN {number} END)"
+            number = (
+                f"(CASE WHEN isfinite({number}) AND abs({number}) <= {MAX_NUMBER!r} "
+                f"THEN {number} END)"
+            )
             column.expected = "a whole number" if kind is Kind.INTEGER else "a number"
             if name in NON_NEGATIVE:
                 number = f"(CASE WHEN {number} >= 0 THEN {number} END)"
-                column.expected += " of 0 or more"
+                column.expected += f" from 0 to {MAX_NUMBER:g}"
+            else:
+                column.expected += f" between {-MAX_NUMBER:g} and {MAX_NUMBER:g}"
             if kind is Kind.NUMBER and not native_number:
                 # "2,5" is rejected, and a reader used to decimal commas needs to know why.
                 column.expected += ", written with a decimal point"
