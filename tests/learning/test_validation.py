@@ -623,7 +623,7 @@ def test_cli_validate_rejects_huge_horizon(two_runs: RunStore) -> None:
 
 
 def _pooled(converted: list[list[int]]) -> pd.DataFrame:
-    """Rows of accounts a0, a1, ... in runs r0, r1, ...: converted[run][account]."""
+    """Return rows of accounts a0, a1, ... in runs r0, r1, ... with converted[run][account]."""
     return pd.DataFrame(
         [
             {"run": f"r{run}", "account_id": f"a{account}", "converted": bool(flag), "score": 50.0}

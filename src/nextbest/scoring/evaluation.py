@@ -108,8 +108,8 @@ def paired_auc_gain(
 ) -> tuple[float, float, float]:
     """Return the AUC of `after` minus that of `before` on the same rows, with a 95% interval.
 
-    Each bootstrap sample draws the same rows for both scores, so the interval is of the gain,
-    which is much narrower than either AUC's own interval.
+    Each bootstrap sample draws the same rows for both scores, so the interval is of the gain.
+    When the two scores rank alike, it is usually much narrower than either AUC's own interval.
     """
     outcomes, before = _checked(outcomes, before)
     after = np.asarray(after, dtype=float)
